@@ -1,0 +1,191 @@
+"""The `harness` command: each subcommand parses options, calls one core function, sets the exit code.
+
+Domain errors are turned into a message, a next step and an exit code in one place,
+`HarnessGroup.invoke`: 0 clean, 1 a finding, 2 could not run, 130/143 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from harness.cassettes import ACCEPTED_DIR, FRESH_DIR
+from harness.errors import EXIT_FINDING, EXIT_SIGINT, ConfigError, HarnessError
+from harness.settings import check_base_url, check_email, check_subdomain
+
+FAIL_ON = click.Choice(["breaking", "warning", "info", "never"])
+
+
+class HarnessGroup(click.Group):
+    """Turns `HarnessError` into `error: …` / `next: …` on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HarnessError as exc:
+            _fail(ctx, str(exc), exc.hint, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(ctx, "interrupted", "", EXIT_SIGINT)
+
+
+def _fail(ctx: click.Context, message: str, hint: str, code: int) -> NoReturn:
+    click.secho(f"error: {message}", err=True, fg="red")
+    if hint:
+        click.echo(f"next: {hint}", err=True)
+    ctx.exit(code)
+
+
+class Checked(click.ParamType):
+    """A click type from one of the settings checks, so bad values are usage errors (exit 2)."""
+
+    def __init__(self, name: str, check: Callable[[str], str]) -> None:
+        self.name = name
+        self.check = check
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return self.check(str(value))
+        except ConfigError as exc:
+            self.fail(f"{exc} ({exc.hint})", param, ctx)
+
+
+SUBDOMAIN = Checked("subdomain", check_subdomain)
+EMAIL = Checked("email", lambda v: check_email(v, what="email"))
+BASE_URL = Checked("url", lambda v: check_base_url(v, what="URL"))
+
+
+@click.group(cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="harness")
+def cli() -> None:
+    """Record, replay and compare PagerDuty's answers to the incident scenario."""
+
+
+@cli.command()
+@click.option("--subdomain", type=SUBDOMAIN, envvar="PAGERDUTY_SUBDOMAIN",
+              help="The account's subdomain: acme-co for https://acme-co.pagerduty.com.")
+@click.option("--token", envvar="PAGERDUTY_API_TOKEN", help="REST API key [env PAGERDUTY_API_TOKEN].")
+@click.option("--from-email", type=EMAIL, envvar="PAGERDUTY_FROM_EMAIL",
+              help="Email of an existing user, sent as From [env PAGERDUTY_FROM_EMAIL].")
+@click.option("--region", type=click.Choice(["us", "eu"]), default="us", show_default=True)
+@click.option("--api-url", type=BASE_URL, help="REST base URL (overrides --region).")
+@click.option("--events-url", type=BASE_URL, help="Events base URL; /v2/enqueue is appended.")
+@click.option("--out", type=click.Path(path_type=Path), default=FRESH_DIR, show_default=True,
+              help="Where the recording goes; replaced only when the run succeeds.")
+@click.option("--sandbox", is_flag=True, help="Record against the built-in sandbox; needs nothing else.")
+@click.option("--poll-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0,
+              show_default=True, help="Seconds to wait for PagerDuty to create incidents.")
+@click.option("--fail-on", type=FAIL_ON, help="Exit 1 on drift at or above this severity.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each request (scrubbed).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only the summary.")
+@click.pass_context
+def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from_email: str | None,
+           region: str, api_url: str | None, events_url: str | None, out: Path, sandbox: bool,
+           poll_timeout: float, fail_on: str | None, verbose: bool, quiet: bool) -> None:
+    """Run the whole incident scenario once and record it, scrubbed, into cassettes."""
+    from harness.commands import record_command
+
+    code = record_command(subdomain=subdomain, token=token, from_email=from_email, region=region,
+                          api_url=api_url, events_url=events_url, out=out, sandbox=sandbox,
+                          poll_timeout=poll_timeout, fail_on=fail_on,
+                          verbosity=1 if verbose else -1 if quiet else 0)
+    ctx.exit(code)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=ACCEPTED_DIR)
+@click.option("-q", "--quiet", is_flag=True, help="Show only the summary.")
+@click.pass_context
+def replay(ctx: click.Context, directory: Path, quiet: bool) -> None:
+    """Replay a recording offline, network blocked; exit 1 if any step does not replay."""
+    from harness.commands import replay_command
+
+    ctx.exit(replay_command(directory=directory, verbosity=-1 if quiet else 0))
+
+
+@cli.command()
+def steps() -> None:
+    """List the scenario's steps in notebook order."""
+    from harness.scenario import scenario
+
+    for step in scenario.steps:
+        click.echo(f"{step.number:>2}  {step.slug:<34} {step.title}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path), default=FRESH_DIR)
+def accept(directory: Path) -> None:
+    """Promote a fresh recording to the accepted one (cassettes/), atomically."""
+    from harness.commands import accept_command
+
+    click.echo(accept_command(directory=directory, accepted=ACCEPTED_DIR))
+
+
+@cli.command()
+@click.argument("baseline", type=click.Path(path_type=Path), default=ACCEPTED_DIR)
+@click.argument("candidate", type=click.Path(path_type=Path), default=FRESH_DIR)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "junit"]),
+              default="text", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), help="Write the report here, not stdout.")
+@click.option("--fail-on", type=FAIL_ON, default="breaking", show_default=True)
+@click.pass_context
+def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output: Path | None,
+          fail_on: str) -> None:
+    """Compare two recordings and classify every change in PagerDuty's answers."""
+    from harness.commands import drift_command
+
+    color = output is None and fmt == "text" and sys.stdout.isatty()
+    text, exceeded = drift_command(baseline=baseline, candidate=candidate, fmt=fmt, fail_on=fail_on,
+                                   color=color)
+    if output is None:
+        click.echo(text, nl=not text.endswith("\n"), color=color)
+    else:
+        from harness.fsutil import write_file
+
+        write_file(output, text)
+    ctx.exit(EXIT_FINDING if exceeded else 0)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--allowlist", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Deliberate exceptions, each with a reason.")
+@click.pass_context
+def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path | None) -> None:
+    """Scan recordings (cassettes, other tools' YAML/JSON cassettes, HAR files) for secrets."""
+    from harness.audit import audit_paths, render_audit
+
+    report = audit_paths(paths=list(paths) or [ACCEPTED_DIR], allowlist=allowlist)
+    click.echo(render_audit(report, fmt=fmt), nl=False)
+    ctx.exit(EXIT_FINDING if report.findings else 0)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="A loopback address.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="0 picks a free port.")
+@click.option("--token", help="The token it accepts (default: a random one).")
+@click.option("--owner-email", type=EMAIL, default="sandbox-owner@example.com", show_default=True)
+@click.option("--subdomain", type=SUBDOMAIN, default="sandbox", show_default=True)
+@click.option("--incident-delay", type=click.FloatRange(min=0), default=0.2, show_default=True,
+              help="Seconds before an event becomes an incident.")
+@click.option("--faults", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="JSON file of faults to inject.")
+def sandbox(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
+            incident_delay: float, faults: Path | None) -> None:
+    """Serve the PagerDuty sandbox in the foreground until Ctrl-C."""
+    from harness.commands import sandbox_command
+
+    sandbox_command(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
+                    incident_delay=incident_delay, faults=faults)
+
+
+def main() -> None:
+    cli(prog_name="harness")
+
+
+if __name__ == "__main__":
+    main()

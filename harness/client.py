@@ -1,0 +1,198 @@
+"""The HTTP client the scenario talks through: auth, From, timeouts, retries with backoff.
+
+Retries follow PagerDuty's advice: after a 429 wait for `ratelimit-reset` (or `Retry-After`),
+retry 5xx and network errors with capped exponential backoff and full jitter, never retry other
+4xx.  A create (POST) whose outcome is unknown (timeout, dropped connection, 5xx) is only retried
+after its `recover` callback has made sure that retrying cannot duplicate it.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from harness.errors import StepFailed
+from harness.settings import EVENTS_PATH
+
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+JsonBody = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry; the recorder's tests shrink the delays."""
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 60.0
+
+    def delay(self, attempt: int, response: requests.Response | None) -> float:
+        """Seconds to wait before retry number `attempt` (1-based)."""
+        hinted = _server_hint(response) if response is not None else None
+        if hinted is not None:
+            return min(hinted, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+def _server_hint(response: requests.Response) -> float | None:
+    """The wait the server asked for, from `ratelimit-reset` or `Retry-After`, if any."""
+    reset = response.headers.get("ratelimit-reset")
+    retry_after = response.headers.get("Retry-After")
+    for value in (reset, retry_after):
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+Recover = Callable[[], None]
+Observer = Callable[[requests.Response], None]
+
+
+class Client:
+    """PagerDuty REST v2 and Events v2 over one `requests.Session`."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        events_url: str,
+        token: str,
+        from_email: str,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        observe: Observer | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.events_url = events_url.rstrip("/") + EVENTS_PATH
+        self.from_email = from_email
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        self.observe = observe
+        self.unrecorded = False
+        self.session = requests.Session()
+        self.session.headers.update({
+            "Accept": ACCEPT,
+            "Authorization": f"Token token={token}",
+            "Content-Type": "application/json",
+        })
+
+    def close(self) -> None:
+        self.session.close()
+
+    @contextmanager
+    def off_the_record(self) -> Iterator[None]:
+        """Requests made inside are sent but never written to a cassette (recovery, cleanup)."""
+        previous, self.unrecorded = self.unrecorded, True
+        try:
+            yield
+        finally:
+            self.unrecorded = previous
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
+        return self._send("GET", self.api_url + path, params=params)
+
+    def post(self, path: str, body: JsonBody, *, recover: Recover | None = None) -> requests.Response:
+        return self._send("POST", self.api_url + path, json=body, recover=recover, write=True)
+
+    def put(self, path: str, body: JsonBody) -> requests.Response:
+        return self._send("PUT", self.api_url + path, json=body, write=True)
+
+    def delete(self, path: str) -> requests.Response:
+        return self._send("DELETE", self.api_url + path)
+
+    def enqueue(self, event: JsonBody) -> requests.Response:
+        """Send an Events API v2 event; the routing key in the body authenticates it."""
+        return self._send("POST", self.events_url, json=event, events=True)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: JsonBody | None = None,
+        recover: Recover | None = None,
+        write: bool = False,
+        events: bool = False,
+    ) -> requests.Response:
+        headers: dict[str, str | None] = {"From": self.from_email} if write else {}
+        if events:
+            # The Events API authenticates by routing key; a REST token must not leak to it.
+            headers = {"Authorization": None, "Accept": "application/json"}
+        # Retrying a POST is safe when PagerDuty's answer says it did nothing, or `recover` said so.
+        idempotent = method != "POST" or events
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.session.request(
+                    method, url, params=params, json=json, headers=headers, timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                if attempt >= self.retry.attempts:
+                    raise StepFailed(f"{method} {_path(url)}: no answer after {attempt} attempts "
+                                     f"({type(exc).__name__})",
+                                     hint="check the network or the API status, then run again") from None
+                self._before_retry(attempt, None, idempotent, recover)
+                continue
+            if self.observe is not None:
+                self.observe(response)
+            if response.status_code not in RETRY_STATUSES or attempt >= self.retry.attempts:
+                return response
+            ambiguous = response.status_code >= 500
+            self._before_retry(attempt, response, idempotent or not ambiguous, recover)
+
+    def _before_retry(
+        self, attempt: int, response: requests.Response | None, safe: bool, recover: Recover | None,
+    ) -> None:
+        self.sleep(self.retry.delay(attempt, response))
+        if not safe:
+            if recover is None:
+                raise StepFailed("a create got no clear answer and cannot be retried safely",
+                                 hint="check the account for a duplicate, then run again")
+            with self.off_the_record():
+                recover()
+
+
+def _path(url: str) -> str:
+    return "/" + url.split("://", 1)[-1].split("/", 1)[-1]
+
+
+def expect_success(response: requests.Response, what: str) -> JsonBody:
+    """Return the JSON body of a 2xx answer; anything else stops the scenario with the API's words."""
+    if 200 <= response.status_code < 300:
+        if not response.content:
+            return {}
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+    raise StepFailed(f"{what}: PagerDuty answered {response.status_code} {api_message(response)}",
+                     hint="see the message above; run again once the cause is fixed")
+
+
+def api_message(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return f"({error.get('code')}: {error.get('message')})" if error else ""
+    except (ValueError, AttributeError):
+        return ""

@@ -1,0 +1,178 @@
+"""`harness record`: run the scenario live inside per-step cassettes and write a scrubbed recording.
+
+Nothing reaches disk until the whole scenario, cleanup included, has succeeded and the
+fail-closed check has found no secret: cassettes are kept in memory, swept, searched, then written
+beside the target and swapped in.  On failure or interrupt the ledger's resources are deleted and
+`--out` is left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.serializers import compat
+
+from harness import __version__
+from harness.cassettes import MANIFEST_NAME, Manifest, StepEntry, dump_cassette
+from harness.client import RETRY_STATUSES, Client, RetryPolicy
+from harness.errors import HarnessError, Interrupted, LeakFound, StepFailed
+from harness.fsutil import write_directory
+from harness.leaks import find_leaks
+from harness.ledger import cleanup
+from harness.preflight import check_account
+from harness.progress import Progress, Silent
+from harness.scenario import PUBLIC_NAMES, scenario
+from harness.scrub import Scrubber
+from harness.settings import Settings
+from harness.signals import Terminated, signals_ignored, signals_raise
+from harness.steps import Run, StepResult, execute
+from harness.vault import Vault
+
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """A finished recording: where it went and what each step did."""
+
+    out: Path
+    manifest: Manifest
+    results: tuple[StepResult, ...]
+    seconds: float
+
+
+class MemoryPersister:
+    """A vcrpy persister that keeps cassettes in memory, so nothing unscrubbed can touch disk."""
+
+    def __init__(self) -> None:
+        self.cassettes: dict[str, list[dict[str, Any]]] = {}
+
+    def load_cassette(self, cassette_path: str, serializer: object) -> None:
+        raise CassetteNotFoundError()
+
+    def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: object) -> None:
+        self.cassettes[Path(cassette_path).name] = [
+            {"request": compat.convert_to_unicode(request._to_dict()),
+             "response": compat.convert_to_unicode(response)}
+            for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
+        ]
+
+
+def record_scenario(
+    *,
+    settings: Settings,
+    progress: Progress | None = None,
+    retry: RetryPolicy | None = None,
+    disabled_scrubbers: Collection[str] = (),
+) -> RecordResult:
+    """Record the whole scenario against `settings.api_url` into `settings.out`."""
+    progress = progress or Silent()
+    started = time.monotonic()
+    vault = Vault(public=PUBLIC_NAMES)
+    for kind, value in (("token", settings.token), ("email", settings.from_email),
+                        ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
+        vault.learn(kind, value)
+    scrubber = Scrubber(vault, disabled=disabled_scrubbers)
+    client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
+                    from_email=settings.from_email, timeout=settings.request_timeout, retry=retry)
+    run = Run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
+    persister = MemoryPersister()
+    recorder = _recording_vcr(client, scrubber, persister)
+    results: list[StepResult] = []
+    try:
+        with signals_raise():
+            check_account(client, settings=settings, vault=vault)
+            for step in scenario.steps:
+                progress.step_started(step)
+                with recorder.use_cassette(step.cassette):
+                    result = execute(step, client, run, progress=progress, scrub=vault.replace_known)
+                results.append(result)
+                progress.step_finished(result)
+    except BaseException as exc:
+        failed = scenario.steps[len(results)]
+        with signals_ignored():
+            leftovers = cleanup(client, run.ledger)
+        raise _explain(exc, failed.slug, leftovers) from None
+    finally:
+        client.close()
+    manifest = _manifest(settings, vault)
+    files = {entry.cassette: dump_cassette(scrubber.sweep(persister.cassettes.get(entry.cassette, [])))
+             for entry in manifest.steps}
+    files[MANIFEST_NAME] = manifest.to_json()
+    leaks = find_leaks(files, vault)
+    if leaks:
+        shown = "; ".join(str(leak) for leak in leaks[:5])
+        raise LeakFound(f"refusing to write the recording: {len(leaks)} secret value(s) survived "
+                        f"scrubbing ({shown})",
+                        hint="nothing was written; report this as a scrubbing bug")
+    write_directory(settings.out, files)
+    return RecordResult(out=settings.out, manifest=manifest, results=tuple(results),
+                        seconds=time.monotonic() - started)
+
+
+def _recording_vcr(client: Client, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:
+    def skip_unrecorded(request: Any) -> Any:
+        return None if client.unrecorded else request
+
+    def keep_final_answer(response: dict[str, Any]) -> dict[str, Any] | None:
+        # A retried exchange is kept once, as its final answer: drop the 429s and 5xx before it.
+        return None if response["status"]["code"] in RETRY_STATUSES else response
+
+    recorder = vcr.VCR(
+        record_mode="all",
+        match_on=MATCH_ON,
+        decode_compressed_response=True,
+        before_record_request=[skip_unrecorded, scrubber.request],
+        before_record_response=[keep_final_answer, scrubber.response],
+    )
+    recorder.register_persister(persister)
+    return recorder
+
+
+def _manifest(settings: Settings, vault: Vault) -> Manifest:
+    placeholders = vault.placeholders_by_name()
+    placeholders.update({
+        "from_email": vault.placeholder(settings.from_email),
+        "test_user_email": vault.placeholder(settings.test_user_email),
+        "subdomain": vault.placeholder(settings.subdomain),
+    })
+    return Manifest(
+        harness_version=__version__,
+        vcrpy_version=vcr.__version__,
+        recorded_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        sandbox=settings.sandbox,
+        region=settings.region,
+        api_url=vault.replace_known(settings.api_url),
+        events_url=vault.replace_known(settings.events_url),
+        placeholders=placeholders,
+        steps=tuple(StepEntry(number=s.number, slug=s.slug, title=s.title, cassette=s.cassette)
+                    for s in scenario.steps),
+    )
+
+
+def _explain(exc: BaseException, slug: str, leftovers: list[str]) -> BaseException:
+    """Turn what stopped the run into the error the CLI reports, with the cleanup's outcome."""
+    tail = ("; cleanup done, nothing left in the account" if not leftovers
+            else f"; cleanup could not delete: {', '.join(leftovers)} (delete them by hand)")
+    kept = "; the previous recording was left untouched"
+    if isinstance(exc, KeyboardInterrupt):
+        return Interrupted(f"interrupted during step {slug}{tail}{kept}", signal_exit_code=130)
+    if isinstance(exc, Terminated):
+        return Interrupted(f"terminated during step {slug}{tail}{kept}", signal_exit_code=143)
+    if isinstance(exc, HarnessError) and not isinstance(exc, StepFailed):
+        exc.args = (f"{exc}{tail if leftovers else ''}",)
+        return exc
+    if isinstance(exc, StepFailed):
+        return StepFailed(f"step {slug} failed: {exc}{tail}{kept}", hint=exc.hint)
+    if isinstance(exc, (KeyError, TypeError, ValueError, IndexError)):
+        return StepFailed(f"step {slug} failed: PagerDuty's answer lacked what the scenario needs "
+                          f"({type(exc).__name__}: {exc}){tail}{kept}",
+                          hint="the API may have changed: compare with `harness drift`")
+    return exc

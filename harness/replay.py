@@ -1,0 +1,194 @@
+"""Offline replay: the scenario's own code, answered by a recording through vcrpy, network blocked.
+
+Strict both ways: a request the step's cassette does not hold fails the step, and so does an
+interaction the step leaves unplayed.  Polls replay their recorded answers in order, without
+sleeping.  Each failure names the step, the cassette, the request, the closest recorded request
+and how it differs, and the command that re-records.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.request import Request
+from vcr.serializers import compat
+
+from harness.cassettes import Recording, StepCassette
+from harness.client import Client, RetryPolicy
+from harness.errors import ReplayMismatch, StepFailed
+from harness.netguard import network_blocked
+from harness.scenario import scenario
+from harness.steps import Run, Step, StepResult, execute
+
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
+
+
+def json_body(r1: Request, r2: Request) -> None:
+    """vcrpy matcher: bodies equal as JSON (recordings store bodies re-indented), else as bytes."""
+    if _parsed(_bytes(r1.body)) != _parsed(_bytes(r2.body)):
+        raise AssertionError("the request bodies differ")
+
+
+@lru_cache(maxsize=1024)
+def _parsed(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
+
+
+def _bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    return body if isinstance(body, bytes) else str(body).encode()
+
+
+class RecordingPersister:
+    """Serves the cassettes of an already loaded and validated recording to vcrpy."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.by_name = {step.entry.cassette: step for step in recording.steps}
+
+    def load_cassette(self, cassette_path: str, serializer: object) -> tuple[list[Any], list[Any]]:
+        step = self.by_name.get(Path(cassette_path).name)
+        if step is None:
+            raise CassetteNotFoundError()
+        requests = [Request._from_dict(i["request"]) for i in step.interactions]
+        responses = [compat.convert_to_bytes(i["response"]) for i in step.interactions]
+        return requests, responses
+
+    def save_cassette(self, cassette_path: str, cassette_dict: object, serializer: object) -> None:
+        raise AssertionError("replay never writes a cassette")
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    """Every step replayed, in order, up to the first failure."""
+
+    results: tuple[StepResult, ...]
+    failure: ReplayMismatch | None
+    failed_step: Step | None
+
+
+class Replayer:
+    """Replays a recording step by step; earlier steps run first, since later ones need their ids."""
+
+    def __init__(self, recording: Recording) -> None:
+        manifest = recording.manifest
+        self.recording = recording
+        self.rerecord = ("harness record --sandbox && harness accept" if manifest.sandbox
+                         else "harness record --subdomain <your-subdomain> && harness accept")
+        self._check_steps()
+        self.client = Client(
+            api_url=manifest.api_url, events_url=manifest.events_url, token="replay",
+            from_email=manifest.placeholders.get("from_email", ""),
+            retry=RetryPolicy(attempts=1), sleep=lambda seconds: None,
+        )
+        self.run = Run(test_user_email=manifest.placeholders.get("test_user_email", ""),
+                       poll_timeout=float("inf"))
+        self.vcr = vcr.VCR(record_mode="none", match_on=MATCH_ON, allow_playback_repeats=False)
+        self.vcr.register_matcher("json_body", json_body)
+        self.vcr.register_persister(RecordingPersister(recording))
+        self.results: dict[str, StepResult] = {}
+        self.connections_refused = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_step(self, slug: str) -> StepResult:
+        """Replay step `slug`, after every earlier step that has not been replayed yet."""
+        target = scenario.get(slug)
+        for step in scenario.steps[: target.number]:
+            if step.slug not in self.results:
+                self.results[step.slug] = self._play(step, self.recording.step(step.slug))
+        return self.results[slug]
+
+    def _play(self, step: Step, cassette: StepCassette) -> StepResult:
+        with self._guarded(), self.vcr.use_cassette(step.cassette) as played:
+            try:
+                result = execute(step, self.client, self.run)
+            except CannotOverwriteExistingCassetteException as exc:
+                raise self._unmatched(step, cassette, exc) from None
+            except (StepFailed, KeyError, TypeError, ValueError, IndexError) as exc:
+                raise self._mismatch(step, cassette, "the recorded answers do not let the step "
+                                     f"complete ({type(exc).__name__}: {exc})") from None
+            unplayed = [i for i, _ in enumerate(played.data) if not played.play_counts[i]]
+            if unplayed:
+                first = cassette.interactions[unplayed[0]]["request"]
+                raise self._mismatch(step, cassette, f"{len(unplayed)} recorded interaction(s) were "
+                                     f"not replayed, first #{unplayed[0] + 1}: "
+                                     f"{first['method']} {first['uri']}")
+        for response in result.responses:
+            wanted = step.expected_status(str(response.request.method))
+            if response.status_code != wanted:
+                raise self._mismatch(step, cassette, f"{response.request.method} "
+                                     f"{response.request.path_url} answered {response.status_code}, "
+                                     f"the notebook expects {wanted}")
+        return result
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        with network_blocked() as guard:
+            before = guard.attempts
+            try:
+                yield
+            finally:
+                self.connections_refused += guard.attempts - before
+
+    def _unmatched(self, step: Step, cassette: StepCassette,
+                   exc: CannotOverwriteExistingCassetteException) -> ReplayMismatch:
+        request = exc.failed_request
+        detail = f"{request.method} {request.uri} is not in the cassette"
+        if exc.reason == "already_played":
+            detail = f"{request.method} {request.uri} was made more often than recorded"
+        similar = exc.similar_requests
+        if similar:
+            stored, _ok, failed = similar[0]
+            how = ", ".join(name.replace("_", " ") for name, _message in failed) or "nothing"
+            detail += f"; closest recorded: {stored.method} {stored.uri} (differs in {how})"
+        return self._mismatch(step, cassette, detail)
+
+    def _mismatch(self, step: Step, cassette: StepCassette, detail: str) -> ReplayMismatch:
+        return ReplayMismatch(f"step {step.number} {step.slug} ({cassette.path}): {detail}",
+                              hint=f"if the scenario changed on purpose, re-record: {self.rerecord}")
+
+    def _check_steps(self) -> None:
+        recorded = [s.entry.slug for s in self.recording.steps]
+        expected = [s.slug for s in scenario.steps]
+        if recorded != expected:
+            missing = [s for s in expected if s not in recorded]
+            extra = [s for s in recorded if s not in expected]
+            raise ReplayMismatch(
+                f"{self.recording.path}: the recording's steps are not the scenario's "
+                f"(missing: {', '.join(missing) or 'none'}; not in the scenario: "
+                f"{', '.join(extra) or 'none'}; or out of order)",
+                hint=f"re-record: {self.rerecord}")
+
+
+def replay_recording(*, recording: Recording, progress: Any = None) -> ReplayReport:
+    """Replay every step of `recording` in order, stopping at the first that does not replay."""
+    replayer = Replayer(recording)
+    results: list[StepResult] = []
+    try:
+        for step in scenario.steps:
+            if progress is not None:
+                progress.step_started(step)
+            try:
+                result = replayer.run_step(step.slug)
+            except ReplayMismatch as failure:
+                return ReplayReport(results=tuple(results), failure=failure, failed_step=step)
+            results.append(result)
+            if progress is not None:
+                progress.step_finished(result)
+    finally:
+        replayer.close()
+    return ReplayReport(results=tuple(results), failure=None, failed_step=None)

@@ -1,0 +1,348 @@
+"""The notebook "Incidents, log entries, alerts and reports", one step per cell, in its order.
+
+Each docstring is the cell's sentence.  The calls are REST API v2 and Events API v2; the v1 call
+each cell made and its v2 mapping are in PagerDuty's notes that came with the notebook.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from harness.client import Client, expect_success
+from harness.errors import StepFailed
+from harness.steps import Run, Scenario, poll
+
+SERVICE_NAME = "Notenook Incident Testing Service"  # sic: the notebook's own spelling
+USER_NAME = "Notebook Test User 5"
+POLICY_NAME = "Notebook Incident Test Escalation Policy"
+INTEGRATION_NAME = "Events V2"
+NOTE = "New Note"
+INCIDENT_TITLES = ("Notebook test incident 1", "Notebook test incident 2")
+PUBLIC_NAMES = (SERVICE_NAME, USER_NAME, POLICY_NAME, INTEGRATION_NAME)
+
+scenario = Scenario()
+
+
+def _named(pd: Client, path: str, key: str, name: str) -> list[dict[str, Any]]:
+    """Objects whose name is exactly `name`: PagerDuty's `query` also matches substrings."""
+    found = expect_success(pd.get(path, params={"query": name, "limit": 100}), f"GET {path}")
+    return [item for item in found.get(key, []) if item.get("name") == name]
+
+
+def _delete_named(pd: Client, path: str, key: str, name: str) -> None:
+    for item in _named(pd, path, key, name):
+        expect_success(pd.delete(f"{path}/{item['id']}"), f"delete leftover {item['id']}")
+
+
+def _triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
+    params = {"service_ids[]": run.require("service_id"), "statuses[]": "triggered"}
+    found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
+    incidents: list[dict[str, Any]] = found.get("incidents", [])
+    return min(incidents, key=lambda i: i["incident_number"]) if incidents else None
+
+
+@scenario.step()
+def sweep_leftover_service(pd: Client, run: Run) -> None:
+    """Let's delete the service if it has been created during earlier notebook runs."""
+    _delete_named(pd, "/services", "services", SERVICE_NAME)
+
+
+@scenario.step()
+def find_or_create_test_user(pd: Client, run: Run) -> None:
+    """Let's pick the test user if he already exists or create him in the opposite case."""
+    users = _named(pd, "/users", "users", USER_NAME)
+    if users:
+        run.user_id = users[0]["id"]
+    else:
+        def recover() -> None:
+            for user in expect_success(pd.get("/users", params={"query": run.test_user_email}),
+                                       "GET /users").get("users", []):
+                if user.get("email") == run.test_user_email:
+                    expect_success(pd.delete(f"/users/{user['id']}"), "delete half-created user")
+
+        body = {"user": {"type": "user", "name": USER_NAME, "email": run.test_user_email,
+                         "role": "user"}}
+        run.user_id = expect_success(pd.post("/users", body, recover=recover),
+                                     "create the test user")["user"]["id"]
+    # A found user is a leftover of an earlier run: this run deletes it at the end either way.
+    run.ledger.add("user", run.user_id)
+
+
+@scenario.step()
+def sweep_leftover_escalation_policy(pd: Client, run: Run) -> None:
+    """Let's delete the policy if it has been created during earlier notebook runs."""
+    _delete_named(pd, "/escalation_policies", "escalation_policies", POLICY_NAME)
+
+
+@scenario.step()
+def create_escalation_policy(pd: Client, run: Run) -> None:
+    """Now we can create an escalation policy."""
+    body = {"escalation_policy": {
+        "type": "escalation_policy", "name": POLICY_NAME, "num_loops": 2,
+        "escalation_rules": [{
+            "escalation_delay_in_minutes": 22,
+            "targets": [{"id": run.require("user_id"), "type": "user_reference"}],
+        }],
+    }}
+    policy = expect_success(
+        pd.post("/escalation_policies", body,
+                recover=lambda: _delete_named(pd, "/escalation_policies", "escalation_policies",
+                                              POLICY_NAME)),
+        "create the escalation policy")["escalation_policy"]
+    run.escalation_policy_id = policy["id"]
+    run.ledger.add("escalation_policy", policy["id"])
+
+
+@scenario.step()
+def create_service(pd: Client, run: Run) -> None:
+    """Let's now create a _generic_events_api_ service"""
+    body = {"service": {
+        "type": "service", "name": SERVICE_NAME,
+        "escalation_policy": {"id": run.require("escalation_policy_id"),
+                              "type": "escalation_policy_reference"},
+    }}
+    service = expect_success(
+        pd.post("/services", body,
+                recover=lambda: _delete_named(pd, "/services", "services", SERVICE_NAME)),
+        "create the service")["service"]
+    run.service_id = service["id"]
+    run.ledger.add("service", service["id"])
+
+
+@scenario.step()
+def create_integration(pd: Client, run: Run) -> None:
+    """Here we initialize a PagerDuty Integration API client. We will use it for triggering incidents."""
+    service_id = run.require("service_id")
+
+    def recover() -> None:
+        service = expect_success(pd.get(f"/services/{service_id}"), "GET the service")["service"]
+        if service.get("integrations"):
+            # Integrations cannot be deleted through the API, so a retry could only duplicate it.
+            raise StepFailed("the integration may have been created by the request that got no "
+                             "answer; not retrying, to avoid a duplicate",
+                             hint="run again: the service and its integration are cleaned up")
+
+    body = {"integration": {"type": "events_api_v2_inbound_integration", "name": INTEGRATION_NAME,
+                            "service": {"id": service_id, "type": "service_reference"}}}
+    integration = expect_success(pd.post(f"/services/{service_id}/integrations", body,
+                                         recover=recover), "create the integration")["integration"]
+    run.integration_id = integration["id"]
+    run.routing_key = integration.get("integration_key", "")
+
+
+@scenario.step(expect={"POST": 202})
+def trigger_incidents(pd: Client, run: Run) -> None:
+    """Let's trigger a couple of incidents right now."""
+    for number, title in enumerate(INCIDENT_TITLES, start=1):
+        # A dedup key of our own makes a retried trigger land on the same alert, never a new one.
+        event = {"routing_key": run.require("routing_key"), "event_action": "trigger",
+                 "dedup_key": f"harness-{run.service_id}-{number}",
+                 "payload": {"summary": title, "source": "harness", "severity": "critical"}}
+        expect_success(pd.enqueue(event), "trigger an incident")
+
+
+@scenario.step(polls=True)
+def wait_for_incidents(pd: Client, run: Run) -> None:
+    """It may take some time for PagerDuty to process incident triggering. At this point we recommend to wait about 30 seconds."""  # noqa: E501
+
+    def both_triggered() -> list[dict[str, Any]] | None:
+        params = {"service_ids[]": run.require("service_id"), "statuses[]": "triggered"}
+        found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
+        incidents: list[dict[str, Any]] = found.get("incidents", [])
+        return incidents if len(incidents) >= len(INCIDENT_TITLES) else None
+
+    poll(pd, run, both_triggered, what="PagerDuty turning both events into incidents")
+
+
+@scenario.step()
+def list_incidents(pd: Client, run: Run) -> None:
+    """List existing incidents"""
+    expect_success(pd.get("/incidents", params={"limit": 100}), "list incidents")
+
+
+@scenario.step()
+def count_incidents(pd: Client, run: Run) -> None:
+    """Count the number of incidents matching certain criteria"""
+    # v2 has no count endpoint: `total=true` with `limit=1` is the count, once per status as v1 gave.
+    for status in ("triggered", "acknowledged", "resolved"):
+        params = {"statuses[]": status, "limit": 1, "total": "true"}
+        expect_success(pd.get("/incidents", params=params), "count incidents")
+
+
+@scenario.step(polls=True)
+def find_triggered_incident(pd: Client, run: Run) -> None:
+    """Let's pick a _triggered_ incident."""
+    run.incident = poll(pd, run, lambda: _triggered_incident(pd, run), what="a triggered incident")
+    run.first_incident = run.incident
+
+
+@scenario.step()
+def get_incident(pd: Client, run: Run) -> None:
+    """Show detailed information about an incident. Accepts either an incident id, or an incident number"""
+    incident = run.incident
+    expect_success(pd.get(f"/incidents/{incident['incident_number']}"), "GET incident by number")
+    expect_success(pd.get(f"/incidents/{incident['id']}"), "GET incident by id")
+
+
+@scenario.step()
+def acknowledge_incident(pd: Client, run: Run) -> None:
+    """Acknowledge an incident"""
+    body = {"incident": {"type": "incident_reference", "status": "acknowledged"}}
+    expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "acknowledge the incident")
+
+
+@scenario.step()
+def reassign_incident(pd: Client, run: Run) -> None:
+    """Reassign an incident."""
+    assignee = {"id": run.require("user_id"), "type": "user_reference"}
+    body = {"incident": {"type": "incident_reference", "assignments": [{"assignee": assignee}]}}
+    expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "reassign the incident")
+
+
+@scenario.step()
+def list_notes(pd: Client, run: Run) -> None:
+    """List existing notes for the specified incident"""
+    expect_success(pd.get(f"/incidents/{run.incident['id']}/notes"), "list notes")
+
+
+@scenario.step(expect={"POST": 201})
+def create_note(pd: Client, run: Run) -> None:
+    """Create a new note for the specified incident"""
+    path = f"/incidents/{run.incident['id']}/notes"
+
+    def recover() -> None:
+        for note in expect_success(pd.get(path), "list notes").get("notes", []):
+            if note.get("content") == NOTE:
+                expect_success(pd.delete(f"{path}/{note['id']}"), "delete half-created note")
+
+    expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover), "create a note")
+
+
+@scenario.step()
+def list_incident_log_entries(pd: Client, run: Run) -> None:
+    """List all incident log entries for a specific incident."""
+    expect_success(pd.get(f"/incidents/{run.incident['id']}/log_entries"), "list log entries")
+
+
+@scenario.step()
+def list_log_entries(pd: Client, run: Run) -> None:
+    """List all incident log entries across the entire account"""
+    entries = expect_success(pd.get("/log_entries"), "list log entries").get("log_entries", [])
+    if not entries:
+        raise StepFailed("the account lists no log entries", hint="run the whole scenario again")
+    # "Let's pick a log entry": the notebook takes the first one listed.
+    run.log_entry_id = entries[0]["id"]
+
+
+@scenario.step()
+def get_log_entry(pd: Client, run: Run) -> None:
+    """Get details for a specific incident log entry. This method provides additional information you can use to get at raw event data."""  # noqa: E501
+    path = f"/log_entries/{run.require('log_entry_id')}"
+    expect_success(pd.get(path, params={"include[]": "channels"}), "get a log entry")
+
+
+@scenario.step()
+def bulk_resolve_incidents(pd: Client, run: Run) -> None:
+    """Acknowledge, resolve, escalate or reassign one or more incidents"""
+    body = {"incidents": [{"id": run.incident["id"], "type": "incident_reference",
+                           "status": "resolved"}]}
+    expect_success(pd.put("/incidents", body), "bulk-update incidents")
+
+
+@scenario.step(polls=True)
+def find_second_triggered_incident(pd: Client, run: Run) -> None:
+    """Now we need another _triggered_ incident."""
+    run.incident = poll(pd, run, lambda: _triggered_incident(pd, run), what="another triggered incident")
+
+
+@scenario.step()
+def resolve_incident(pd: Client, run: Run) -> None:
+    """Resolve an incident"""
+    body = {"incident": {"type": "incident_reference", "status": "resolved",
+                         "resolution": "Resolved by the harness scenario."}}
+    resolved = expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "resolve")
+    run.incident = resolved.get("incident", run.incident)
+    run.report_window = _window(run.first_incident, run.incident)
+
+
+def _window(first: dict[str, Any], last: dict[str, Any]) -> tuple[str, str]:
+    """From the minute the first incident was created to the minute after the last was resolved.
+
+    PagerDuty's timestamps have one-second precision and `until` is exclusive, so the notebook's
+    exact created..last-change range can be empty; whole minutes keep both incidents inside it.
+    """
+    since = _parse(first["created_at"]).replace(second=0)
+    until = _parse(last.get("last_status_change_at") or last["created_at"]).replace(second=0)
+    return _format(since), _format(until + timedelta(minutes=1))
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _format(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# The notebook's two report cells carry each other's sentences; each step here takes the sentence
+# that describes what it asks for.
+@scenario.step(expect={"POST": 200})
+def incidents_per_time_report(pd: Client, run: Run) -> None:
+    """Get high level statistics about the number of incidents created for the desired time period, summed daily, weekly or monthly"""  # noqa: E501
+    since, until = run.report_window
+    body = {"filters": {"created_at_start": since, "created_at_end": until,
+                        "service_ids": [run.require("service_id")]},
+            "aggregate_unit": "day", "time_zone": "Etc/UTC"}
+    expect_success(pd.post("/analytics/metrics/incidents/all", body), "incidents report")
+
+
+@scenario.step()
+def alerts_per_time_report(pd: Client, run: Run) -> None:
+    """Get high level statistics about the number of alerts (SMSes, phone calls and emails) sent for the desired time period, summed daily, weekly or monthly."""  # noqa: E501
+    since, until = run.report_window
+    params = {"since": since, "until": until, "limit": 1, "total": "true"}
+    expect_success(pd.get("/notifications", params=params), "count notifications")
+
+
+@scenario.step()
+def list_notifications(pd: Client, run: Run) -> None:
+    """List existing alerts for a given time range, optionally filtered by type (SMS, Email, Phone, or Push)."""  # noqa: E501
+    since, until = run.report_window
+    params = {"since": since, "until": until, "limit": 100}
+    expect_success(pd.get("/notifications", params=params), "list notifications")
+
+
+@scenario.step()
+def delete_service(pd: Client, run: Run) -> None:
+    """Garbage collection: remove a test service, escalation policy and user"""
+    service_id = run.require("service_id")
+    expect_success(pd.delete(f"/services/{service_id}"), "delete the service")
+    run.ledger.strike("service", service_id)
+
+
+@scenario.step()
+def delete_escalation_policy(pd: Client, run: Run) -> None:
+    """Garbage collection: the escalation policy goes once no service uses it."""
+    policy_id = run.require("escalation_policy_id")
+    expect_success(pd.delete(f"/escalation_policies/{policy_id}"), "delete the escalation policy")
+    run.ledger.strike("escalation_policy", policy_id)
+
+
+@scenario.step()
+def resolve_test_user_incidents(pd: Client, run: Run) -> None:
+    """In order to remove a user, we should resolve all the incidents assigned to him."""
+    params = {"user_ids[]": run.require("user_id"), "limit": 100}
+    incidents = expect_success(pd.get("/incidents", params=params), "GET /incidents")["incidents"]
+    if incidents:
+        body = {"incidents": [{"id": i["id"], "type": "incident_reference", "status": "resolved"}
+                              for i in incidents]}
+        expect_success(pd.put("/incidents", body), "resolve the test user's incidents")
+
+
+@scenario.step()
+def delete_test_user(pd: Client, run: Run) -> None:
+    """Now we are free to delete the user"""
+    user_id = run.require("user_id")
+    expect_success(pd.delete(f"/users/{user_id}"), "delete the test user")
+    run.ledger.strike("user", user_id)

@@ -1,0 +1,166 @@
+"""The vault: every secret value a run has seen, each with one consistent, shape-keeping placeholder.
+
+Placeholders keep their shape so that the recording still reads and replays like the real thing:
+an email stays an email on a reserved example domain, a phone number keeps its digits' layout,
+a key keeps its length and alphabet.  The same real value always gets the same placeholder, and
+the numbering follows first sight, so two recordings of the same scenario get the same ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+SUBDOMAIN_PLACEHOLDER = "subdomain"
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_EMAIL_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
+# Values shorter than this are too common to replace in free text without mangling it.
+MIN_FREE_TEXT = 4
+TEST_USER_TAG = "harness-test"
+
+
+def is_reserved_email(address: str) -> bool:
+    domain = address.rsplit("@", 1)[-1].lower()
+    return domain in RESERVED_EMAIL_DOMAINS or domain.endswith(RESERVED_EMAIL_SUFFIXES)
+
+
+class Vault:
+    """Real value -> placeholder, learned as the run goes; public names are never secrets."""
+
+    def __init__(self, *, public: Iterable[str] = ()) -> None:
+        self.public = frozenset(public)
+        self._placeholders: dict[str, str] = {}
+        self._kinds: dict[str, str] = {}
+        self._counts: Counter[str] = Counter()
+        self._pattern: re.Pattern[str] | None = None
+        self._forms: dict[str, str] = {}
+
+    def learn(self, kind: str, value: str) -> str:
+        """Remember `value` as a secret of `kind` and return its placeholder."""
+        value = value.strip()
+        if not value or value in self.public or value in self._placeholders.values():
+            return value
+        if value not in self._placeholders:
+            self._counts[kind] += 1
+            self._placeholders[value] = self._make(kind, value, self._counts[kind])
+            self._kinds[value] = kind
+            self._pattern = None
+        return self._placeholders[value]
+
+    def placeholder(self, value: str) -> str:
+        return self._placeholders.get(value, value)
+
+    def kind(self, value: str) -> str:
+        return self._kinds.get(value, "secret")
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every real value learned, longest first."""
+        return sorted(self._placeholders, key=len, reverse=True)
+
+    def placeholders_by_name(self) -> dict[str, str]:
+        """The placeholders a recording's manifest lists (name `kind:n`), so tools can trust them."""
+        numbered: dict[str, str] = {}
+        seen: Counter[str] = Counter()
+        for real, placeholder in self._placeholders.items():
+            kind = self._kinds[real]
+            seen[kind] += 1
+            numbered[f"{kind}:{seen[kind]}"] = placeholder
+        return numbered
+
+    def replace_known(self, text: str) -> str:
+        """Replace every known secret in `text`, raw or JSON-escaped or URL-encoded."""
+        if not self._placeholders or not text:
+            return text
+        pattern = self._compiled()
+        if pattern is None:
+            return text
+        return pattern.sub(lambda match: self._forms[match.group(0)], text)
+
+    def _compiled(self) -> re.Pattern[str] | None:
+        if self._pattern is None:
+            self._forms = {}
+            for real, placeholder in self._placeholders.items():
+                if len(real) < MIN_FREE_TEXT and self._kinds[real] == "name":
+                    continue
+                for encode in _FORMS:
+                    self._forms.setdefault(encode(real), encode(placeholder))
+            alternatives = sorted(self._forms, key=len, reverse=True)
+            if not alternatives:
+                return None
+            self._pattern = re.compile("|".join(map(re.escape, alternatives)))
+        return self._pattern
+
+    def _make(self, kind: str, value: str, number: int) -> str:
+        if kind == "email":
+            return self._email(value, number)
+        if kind == "subdomain":
+            return SUBDOMAIN_PLACEHOLDER
+        if kind == "name":
+            return f"Person {number}"
+        if kind == "phone":
+            return _phone(value, number)
+        return _same_alphabet(value, f"{kind}:{number}")
+
+    def _email(self, value: str, number: int) -> str:
+        tag = value.partition("@")[0].partition("+")[2]
+        if tag == TEST_USER_TAG:
+            # Keep the test user's address derivable from the From placeholder, as replay derives it.
+            owner = self.learn("email", value.replace(f"+{tag}", "", 1))
+            owner_local, _, owner_domain = owner.partition("@")
+            return f"{owner_local}+{tag}@{owner_domain}"
+        return f"person-{number}@example.com"
+
+
+def _json_escaped(value: str) -> str:
+    return json.dumps(value)[1:-1]
+
+
+def _json_ascii_escaped(value: str) -> str:
+    return json.dumps(value, ensure_ascii=True)[1:-1]
+
+
+_FORMS = (
+    lambda v: v,
+    _json_escaped,
+    _json_ascii_escaped,
+    lambda v: quote(v, safe=""),
+    lambda v: quote_plus(v, safe=""),
+)
+
+
+def _phone(value: str, number: int) -> str:
+    """Same layout, digits from the fictional 555-01xx range, so it still reads as a phone number."""
+    count = sum(ch.isdigit() for ch in value)
+    # (555) 555-01NN for a ten-digit number; shorter or longer numbers keep the same tail.
+    digits = ("5" * count + f"55501{number % 100:02d}")[-count:] if count else ""
+    out, feed = [], iter(digits)
+    for ch in value:
+        out.append(next(feed) if ch.isdigit() else ch)
+    return "".join(out)
+
+
+def _same_alphabet(value: str, seed: str) -> str:
+    """A value of the same length whose every character is of the same class as the original's."""
+    stream = hashlib.sha256(seed.encode()).digest()
+    while len(stream) < len(value):
+        stream += hashlib.sha256(stream).digest()
+    hexish = all(ch in string.hexdigits for ch in value)
+    out = []
+    for ch, byte in zip(value, stream, strict=False):
+        if ch.isdigit():
+            out.append(string.digits[byte % 10])
+        elif hexish and ch.isalpha():
+            out.append(("abcdef" if ch.islower() else "ABCDEF")[byte % 6])
+        elif ch.islower():
+            out.append(string.ascii_lowercase[byte % 26])
+        elif ch.isupper():
+            out.append(string.ascii_uppercase[byte % 26])
+        else:
+            out.append(ch)
+    return "".join(out)

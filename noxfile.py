@@ -1,0 +1,48 @@
+"""Tasks: `nox` runs the tests and lint; `nox -s typing|bench|record|drift` run the others."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The README's test command: every test, replay included, offline."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "harness", "tests", "noxfile.py")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Print replay, drift, recording and sandbox figures with their ratios to the targets."""
+    session.install("-e", ".[test]")
+    session.run("python", "tests/bench/run.py", *session.posargs)
+
+
+@nox.session(default=False)
+def record(session: nox.Session) -> None:
+    """Record against the sandbox (or pass options: `nox -s record -- --subdomain acme-co`)."""
+    session.install("-e", ".")
+    session.run("harness", "record", *(session.posargs or ["--sandbox"]))
+
+
+@nox.session(default=False)
+def drift(session: nox.Session) -> None:
+    """Compare the latest fresh recording with the accepted one."""
+    session.install("-e", ".")
+    session.run("harness", "drift", *session.posargs)
