@@ -157,10 +157,12 @@ def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output:
 @click.pass_context
 def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path | None) -> None:
     """Scan recordings (cassettes, other tools' YAML/JSON cassettes, HAR files) for secrets."""
-    from harness.audit import audit_paths, render_audit
+    from harness.audit import audit_paths
+    from harness.audit_report import render_audit
 
     report = audit_paths(paths=list(paths) or [ACCEPTED_DIR], allowlist=allowlist)
-    click.echo(render_audit(report, fmt=fmt), nl=False)
+    text = render_audit(report, fmt=fmt)
+    click.echo(text, nl=not text.endswith("\n"))
     ctx.exit(EXIT_FINDING if report.findings else 0)
 
 

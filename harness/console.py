@@ -57,7 +57,7 @@ class ConsoleProgress:
         if self.verbosity < 0:
             return
         self.console.print(step_line(result, self.last.get(result.step.slug), self.total),
-                           highlight=False)
+                           highlight=False, soft_wrap=True)
 
 
 def step_line(result: StepResult, exchange: Exchange | None, total: int) -> str:

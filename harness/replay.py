@@ -26,6 +26,7 @@ from harness.cassettes import Recording, StepCassette
 from harness.client import Client, RetryPolicy
 from harness.errors import ReplayMismatch, StepFailed
 from harness.netguard import network_blocked
+from harness.progress import Progress
 from harness.scenario import scenario
 from harness.steps import Run, Step, StepResult, execute
 
@@ -82,8 +83,9 @@ class ReplayReport:
 class Replayer:
     """Replays a recording step by step; earlier steps run first, since later ones need their ids."""
 
-    def __init__(self, recording: Recording) -> None:
+    def __init__(self, recording: Recording, *, progress: Progress | None = None) -> None:
         manifest = recording.manifest
+        self.progress = progress
         self.recording = recording
         self.rerecord = ("harness record --sandbox && harness accept" if manifest.sandbox
                          else "harness record --subdomain <your-subdomain> && harness accept")
@@ -95,7 +97,7 @@ class Replayer:
         )
         self.run = Run(test_user_email=manifest.placeholders.get("test_user_email", ""),
                        poll_timeout=float("inf"))
-        self.vcr = vcr.VCR(record_mode="none", match_on=MATCH_ON, allow_playback_repeats=False)
+        self.vcr = vcr.VCR(record_mode="none", match_on=MATCH_ON)
         self.vcr.register_matcher("json_body", json_body)
         self.vcr.register_persister(RecordingPersister(recording))
         self.results: dict[str, StepResult] = {}
@@ -113,9 +115,10 @@ class Replayer:
         return self.results[slug]
 
     def _play(self, step: Step, cassette: StepCassette) -> StepResult:
-        with self._guarded(), self.vcr.use_cassette(step.cassette) as played:
+        with self._guarded(), self.vcr.use_cassette(step.cassette,
+                                                        allow_playback_repeats=False) as played:
             try:
-                result = execute(step, self.client, self.run)
+                result = execute(step, self.client, self.run, progress=self.progress)
             except CannotOverwriteExistingCassetteException as exc:
                 raise self._unmatched(step, cassette, exc) from None
             except (StepFailed, KeyError, TypeError, ValueError, IndexError) as exc:
@@ -174,9 +177,9 @@ class Replayer:
                 hint=f"re-record: {self.rerecord}")
 
 
-def replay_recording(*, recording: Recording, progress: Any = None) -> ReplayReport:
+def replay_recording(*, recording: Recording, progress: Progress | None = None) -> ReplayReport:
     """Replay every step of `recording` in order, stopping at the first that does not replay."""
-    replayer = Replayer(recording)
+    replayer = Replayer(recording, progress=progress)
     results: list[StepResult] = []
     try:
         for step in scenario.steps:

@@ -217,6 +217,8 @@ def create_note(pd: Client, run: Run) -> None:
                 expect_success(pd.delete(f"{path}/{note['id']}"), "delete half-created note")
 
     expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover), "create a note")
+    # Read the notes back, so the recording shows the new note where a client would look for it.
+    expect_success(pd.get(path), "list notes")
 
 
 @scenario.step()

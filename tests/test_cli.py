@@ -1,0 +1,65 @@
+"""The command line: option validation, exit codes and messages that say what to do next."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from harness.cli import cli
+from harness.scenario import scenario
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"PAGERDUTY_API_TOKEN": None, "PAGERDUTY_FROM_EMAIL": None,
+                          "PAGERDUTY_SUBDOMAIN": None})
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--subdomain", "acme co"], "'acme co' is not a PagerDuty subdomain"),
+    (["--subdomain", "acme-co", "--region", "ap"], "'ap' is not one of 'us', 'eu'"),
+    (["--subdomain", "acme-co", "--api-url", "ftp://x"], "'ftp://x' is not a base URL"),
+    (["--subdomain", "acme-co", "--from-email", "not-an-email"], "'not-an-email' is not an email"),
+    (["--subdomain", "acme-co", "--poll-timeout", "0"], "0.0 is not in the range x>0"),
+])
+def test_invalid_options_are_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
+    """Each malformed option exits 2 with click's usage error naming the value."""
+    result = runner.invoke(cli, ["record", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_record_without_subdomain_or_sandbox_says_what_to_pass(runner: CliRunner) -> None:
+    """No --subdomain and no --sandbox exits 2 and suggests both."""
+    result = runner.invoke(cli, ["record"])
+    assert result.exit_code == 2
+    assert "error: --subdomain is required" in result.output
+    assert "--sandbox" in result.output
+
+
+def test_record_without_token_names_the_environment_variable(runner: CliRunner) -> None:
+    """A missing token exits 2 and names PAGERDUTY_API_TOKEN."""
+    result = runner.invoke(cli, ["record", "--subdomain", "acme-co", "--from-email", "ops@acme.com"])
+    assert result.exit_code == 2
+    assert "error: no PagerDuty API token" in result.output
+    assert "PAGERDUTY_API_TOKEN" in result.output
+
+
+def test_steps_lists_the_notebook_in_order(runner: CliRunner) -> None:
+    """`harness steps` prints one line per step: number, slug and the notebook's sentence."""
+    result = runner.invoke(cli, ["steps"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len(lines) == len(scenario.steps) == 29
+    assert lines[0].split()[:2] == ["1", "sweep-leftover-service"]
+    assert lines[15].split()[:2] == ["16", "create-note"]
+    assert lines[-1].endswith("Now we are free to delete the user")
+
+
+def test_replay_of_a_missing_directory_is_exit_2(runner: CliRunner, tmp_path: object) -> None:
+    """Replaying a directory that does not exist says so in one line and exits 2."""
+    result = runner.invoke(cli, ["replay", str(tmp_path) + "/nowhere"])
+    assert result.exit_code == 2
+    assert "no recording directory there" in result.output
+    assert "Traceback" not in result.output
