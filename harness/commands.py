@@ -37,7 +37,7 @@ def record_command(
     fail_on: str | None,
     verbosity: int,
 ) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     if sandbox:
         from harness.sandbox import Sandbox
 
@@ -54,6 +54,8 @@ def record_command(
                                   region=region, api_url=api_url, events_url=events_url, out=out,
                                   poll_timeout=poll_timeout)
         result = _record(settings, verbosity, console)
+    if result.swept:
+        console.print(f"swept leftovers of an earlier run: {', '.join(result.swept)}")
     console.print(summary_line(result.results, result.seconds, str(result.out)))
     return _drift_summary(result.out, fail_on, console)
 
@@ -76,7 +78,7 @@ def _drift_summary(out: Path, fail_on: str | None, console: Console) -> int:
 
 
 def replay_command(*, directory: Path, verbosity: int) -> int:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     recording = load_recording(directory)
     with ConsoleProgress(total=len(scenario.steps), verbosity=verbosity, console=console) as progress:
         report = replay_recording(recording=recording, progress=progress)
@@ -110,7 +112,7 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
     from harness.sandbox import serve
 
     def ready(sb: object) -> None:
-        console = Console(highlight=False)
+        console = Console(highlight=False, soft_wrap=True)
         console.print(f"REST API    {sb.api_url}")
         console.print(f"Events API  {sb.events_url}/v2/enqueue")
         console.print(f"token       {sb.token}")

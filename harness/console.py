@@ -18,7 +18,7 @@ class ConsoleProgress:
     """Implements `harness.progress.Progress` on a rich console; `verbosity` is -1, 0 or 1."""
 
     def __init__(self, *, total: int, verbosity: int, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=False, highlight=False)
+        self.console = console or Console(highlight=False, soft_wrap=True)
         self.verbosity = verbosity
         self.total = total
         self.bar: Progress | None = None

@@ -43,9 +43,22 @@ def find_leaks(files: Mapping[str, str], vault: Vault) -> list[Leak]:
     for name, text in files.items():
         for number, line in enumerate(text.splitlines(), start=1):
             for match in pattern.finditer(line):
+                if _is_mapping_key(line, match.start(), match.end()):
+                    continue
                 kind, form = forms[match.group(0)]
                 leaks.append(Leak(file=name, line=number, kind=kind, form=form))
     return leaks
+
+
+def _is_mapping_key(line: str, start: int, end: int) -> bool:
+    """Whether the match is a whole YAML or JSON key (`sandbox:`, `"sandbox":`), i.e. structure.
+
+    A sandbox account may be called `sandbox`; the manifest's `"sandbox": true` is not a leak.
+    """
+    before = line[:start].lstrip(" -")
+    if not before and line[end:].startswith(":"):
+        return True
+    return before == '"' and line[end:].startswith('":')
 
 
 def _encodings(secret: str) -> Iterator[tuple[str, str]]:

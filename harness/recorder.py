@@ -46,6 +46,7 @@ class RecordResult:
     manifest: Manifest
     results: tuple[StepResult, ...]
     seconds: float
+    swept: tuple[str, ...]
 
 
 class MemoryPersister:
@@ -114,7 +115,7 @@ def record_scenario(
                         hint="nothing was written; report this as a scrubbing bug")
     write_directory(settings.out, files)
     return RecordResult(out=settings.out, manifest=manifest, results=tuple(results),
-                        seconds=time.monotonic() - started)
+                        seconds=time.monotonic() - started, swept=tuple(run.swept))
 
 
 def _recording_vcr(client: Client, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:

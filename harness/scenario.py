@@ -30,9 +30,11 @@ def _named(pd: Client, path: str, key: str, name: str) -> list[dict[str, Any]]:
     return [item for item in found.get(key, []) if item.get("name") == name]
 
 
-def _delete_named(pd: Client, path: str, key: str, name: str) -> None:
+def _delete_named(pd: Client, run: Run | None, path: str, key: str, name: str) -> None:
     for item in _named(pd, path, key, name):
         expect_success(pd.delete(f"{path}/{item['id']}"), f"delete leftover {item['id']}")
+        if run is not None:
+            run.swept.append(f"{item.get('type', key)} {item['id']}")
 
 
 def _triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
@@ -45,7 +47,7 @@ def _triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
 @scenario.step()
 def sweep_leftover_service(pd: Client, run: Run) -> None:
     """Let's delete the service if it has been created during earlier notebook runs."""
-    _delete_named(pd, "/services", "services", SERVICE_NAME)
+    _delete_named(pd, run, "/services", "services", SERVICE_NAME)
 
 
 @scenario.step()
@@ -54,6 +56,7 @@ def find_or_create_test_user(pd: Client, run: Run) -> None:
     users = _named(pd, "/users", "users", USER_NAME)
     if users:
         run.user_id = users[0]["id"]
+        run.swept.append(f"user {run.user_id} (reused, deleted at the end)")
     else:
         def recover() -> None:
             for user in expect_success(pd.get("/users", params={"query": run.test_user_email}),
@@ -72,7 +75,7 @@ def find_or_create_test_user(pd: Client, run: Run) -> None:
 @scenario.step()
 def sweep_leftover_escalation_policy(pd: Client, run: Run) -> None:
     """Let's delete the policy if it has been created during earlier notebook runs."""
-    _delete_named(pd, "/escalation_policies", "escalation_policies", POLICY_NAME)
+    _delete_named(pd, run, "/escalation_policies", "escalation_policies", POLICY_NAME)
 
 
 @scenario.step()
@@ -87,8 +90,8 @@ def create_escalation_policy(pd: Client, run: Run) -> None:
     }}
     policy = expect_success(
         pd.post("/escalation_policies", body,
-                recover=lambda: _delete_named(pd, "/escalation_policies", "escalation_policies",
-                                              POLICY_NAME)),
+                recover=lambda: _delete_named(pd, None, "/escalation_policies",
+                                              "escalation_policies", POLICY_NAME)),
         "create the escalation policy")["escalation_policy"]
     run.escalation_policy_id = policy["id"]
     run.ledger.add("escalation_policy", policy["id"])
@@ -104,7 +107,7 @@ def create_service(pd: Client, run: Run) -> None:
     }}
     service = expect_success(
         pd.post("/services", body,
-                recover=lambda: _delete_named(pd, "/services", "services", SERVICE_NAME)),
+                recover=lambda: _delete_named(pd, None, "/services", "services", SERVICE_NAME)),
         "create the service")["service"]
     run.service_id = service["id"]
     run.ledger.add("service", service["id"])

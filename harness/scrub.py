@@ -22,6 +22,9 @@ from vcr.request import Request
 from harness.vault import Vault, is_reserved_email
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# Written-out phone numbers: +1 415 867 5309, (415) 867-5309, 415-867-5309; not dates or times.
+PHONE_RE = re.compile(
+    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-])")
 PD_HOST_RE = re.compile(r"\b([a-z0-9][a-z0-9-]*)\.(?:eu\.)?pagerduty\.com\b", re.IGNORECASE)
 PAGERDUTY_HOSTS = frozenset({"api", "events", "app", "developer", "support", "www", "status", "eu"})
 AUTH_RE = re.compile(r"(?:token=\"?|Bearer\s+)([^\"\s,]+)", re.IGNORECASE)
@@ -36,7 +39,9 @@ COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 # Discovery --------------------------------------------------------------------------------------
 
 def discover_text(vault: Vault, text: str) -> None:
-    """Learn the emails and account subdomains that free text shows."""
+    """Learn the emails, phone numbers and account subdomains that free text shows."""
+    for phone in PHONE_RE.findall(text):
+        vault.learn("phone", phone)
     for email in EMAIL_RE.findall(text):
         if not is_reserved_email(email):
             vault.learn("email", email)

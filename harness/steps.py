@@ -60,6 +60,7 @@ class Run:
     first_incident: dict[str, Any] = field(default_factory=dict)
     log_entry_id: str = ""
     report_window: tuple[str, str] = ("", "")
+    swept: list[str] = field(default_factory=list)
 
     def require(self, name: str) -> str:
         """The id an earlier step stored, or a clear stop if that step found none."""
