@@ -163,7 +163,7 @@ def test_persistent_fault_mid_run_cleans_up_and_keeps_cassettes(tmp_path: Path) 
     before = _tree(out)
     fault = Fault(method="PUT", path="/incidents/*", nth=1, times=None, action="status", status=500)
     with Sandbox(incident_delay=0.02, faults=[fault]) as sb:
-        with pytest.raises(StepFailed, match="step acknowledge-incident failed: .*500.*cleanup done"):
+        with pytest.raises(StepFailed, match=r"step acknowledge-incident failed: .*500.*cleanup done"):
             record_scenario(settings=_settings(sb, out), retry=FAST_RETRY)
         assert _ours(sb) == []
     assert _tree(out) == before
