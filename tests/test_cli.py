@@ -63,3 +63,23 @@ def test_replay_of_a_missing_directory_is_exit_2(runner: CliRunner, tmp_path: ob
     assert result.exit_code == 2
     assert "no recording directory there" in result.output
     assert "Traceback" not in result.output
+
+
+def test_accepted_cassettes_pass_the_audit(runner: CliRunner) -> None:
+    """`harness audit cassettes/` finds nothing in the accepted recording."""
+    from pathlib import Path
+
+    cassettes = Path(__file__).resolve().parent.parent / "cassettes"
+    result = runner.invoke(cli, ["audit", str(cassettes)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "0 findings in 30 files\n"
+
+
+def test_readme_quickstart_test_command_is_what_ci_runs() -> None:
+    """The README's test command and .ci/run stay the same command."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest"
+    assert f"```sh\n{command}\n```" in (root / "README.md").read_text()
+    assert (root / ".ci" / "run").read_text().rstrip().endswith(command)
