@@ -28,7 +28,8 @@ FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 ACCEPTED_DIR = Path("cassettes")
 FRESH_DIR = Path("recordings") / "latest"
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# Large enough for a busy account's list pages; a bigger file is a mistake, not a recording.
+MAX_FILE_BYTES = 512 * 1024 * 1024
 
 # libyaml is several times faster than the pure-Python loader; replay time is dominated by it.
 YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -104,7 +104,7 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
     from harness.report import render
 
     report = compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
-    return render(report, fmt=fmt, color=color), report.exceeds(fail_on)
+    return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
 
 def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,

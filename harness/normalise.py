@@ -81,6 +81,8 @@ class Place:
     """A body path of the comparison tree, named for people."""
 
     location: str  # e.g. response.body.incidents[].assignments[].assignee.id
+    field: str  # the entity's field, list or single: incident.assignments.assignee.id
+    in_list: bool  # whether the path goes through a list's items
     item_type: str  # the `type` of the innermost typed list item on the path, or UNTYPED
     item_types: frozenset[str]  # every item type that list holds, on either side
 
@@ -89,16 +91,46 @@ def body_place(path: list[Any], *trees: dict[str, Any]) -> Place:
     """Name the body path `[steps, slug, position, body, (fields|items, key)...]`."""
     location, item_type, item_types = "response.body", UNTYPED, frozenset[str]()
     nodes = [tree["steps"].get(path[1], {}).get(path[2], {}).get("body", {}) for tree in trees]
+    names: list[str] = []
     for container, key in zip(path[4::2], path[5::2], strict=True):
         if container == "items" and key != UNTYPED:
             item_type = key
-            item_types = frozenset().union(*(typed(node.get("items", {})) for node in nodes))
+            item_types = frozenset().union(*(_typed(node.get("items", {})) for node in nodes))
         nodes = [node.get(container, {}).get(key, {}) for node in nodes]
         location += "[]" if container == "items" else f".{key}"
-    return Place(location, item_type, item_types)
+        names += [key] if container == "fields" else []
+    return Place(location, entity_field(names), "items" in path[4::2], item_type, item_types)
 
 
-def typed(items: dict[str, Any]) -> frozenset[str]:
+def vocabulary(tree: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Every value of every enum-like field a recording showed, per entity field."""
+    found: dict[str, set[str]] = {}
+
+    def collect(node: dict[str, Any], names: list[str]) -> None:
+        if "values" in node:
+            found.setdefault(entity_field(names), set()).update(map(str, node["values"]))
+        for key, child in node["fields"].items():
+            collect(child, [*names, key])
+        for child in node["items"].values():
+            collect(child, names)
+
+    for interactions in tree["steps"].values():
+        for interaction in interactions.values():
+            collect(interaction["body"], [])
+    return {field: frozenset(values) for field, values in found.items()}
+
+
+def entity_field(names: list[str]) -> str:
+    """The field's name on its entity: `incidents[].status` and `incident.status` are one."""
+    if not names:
+        return ""
+    # PagerDuty wraps one entity in its singular name and a list in the plural.
+    wrapper = names[0]
+    singular = wrapper[:-3] + "y" if wrapper.endswith("ies") else wrapper.removesuffix("s")
+    return ".".join([singular, *names[1:]])
+
+
+def _typed(items: dict[str, Any]) -> frozenset[str]:
     """The item types of a list's shape, without the untyped items."""
     return frozenset(item_type for item_type in items if item_type != UNTYPED)
 
