@@ -80,11 +80,15 @@ def planted() -> Iterator[Sandbox]:
         yield sb
 
 
-def test_record_sandbox_writes_one_cassette_per_step(tmp_path: Path) -> None:
-    """`harness record --sandbox` records all 29 steps, named NN-slug, plus a sandbox manifest."""
+def test_record_sandbox_writes_one_cassette_per_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`harness record --sandbox` records all 29 steps, plus a manifest, and reports no drift."""
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     out = tmp_path / "rec"
-    result = CliRunner().invoke(cli, ["record", "--sandbox", "--out", str(out)])
+    result = CliRunner().invoke(cli, ["record", "--sandbox", "--out", str(out), "--fail-on", "info"])
     assert result.exit_code == 0, result.output
+    assert "drift against cassettes/: 0 breaking, 0 warning, 0 info" in result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [s.cassette for s in scenario.steps] + ["manifest.json"])
     recording = load_recording(out)
