@@ -1,0 +1,184 @@
+"""How incidents begin: an event opens one, the escalation policy assigns it, assignees are notified.
+
+Every function expects the caller to hold the account lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.sandbox.journal import log, store
+from harness.sandbox.records import (
+    Actor,
+    Alert,
+    Assignment,
+    Incident,
+    Integration,
+    Notification,
+    User,
+)
+from harness.sandbox.state import Account
+
+TRIGGER_SUMMARY = "Triggered through the API"
+API_CHANNEL: Mapping[str, object] = {"type": "api"}
+
+# contact method type -> (notification type, word in the log entry's summary)
+NOTIFICATION_KINDS = {
+    "email_contact_method": ("email_notification", "email"),
+    "sms_contact_method": ("sms_notification", "SMS"),
+    "phone_contact_method": ("phone_notification", "phone"),
+}
+
+
+def find_open_alert(account: Account, *, service_id: str, alert_key: str) -> Alert | None:
+    """Return the service's triggered alert with this dedup key, if any."""
+    return next(
+        (
+            a
+            for a in account.alerts.values()
+            if a.service_id == service_id and a.alert_key == alert_key and a.status == "triggered"
+        ),
+        None,
+    )
+
+
+def open_incident(
+    account: Account,
+    *,
+    integration: Integration,
+    alert_key: str,
+    payload: Mapping[str, Any],
+    channel_details: Mapping[str, object],
+) -> Incident:
+    """Open an incident with one alert, assign it through the escalation policy and notify."""
+    service = account.services[integration.service_id]
+    now = account.now()
+    title = str(payload["summary"])
+    incident_id = account.new_id()
+    number = account.next_incident_number()
+    alert = Alert(
+        id=account.new_id(prefix="Q", length=14),
+        incident_id=incident_id,
+        service_id=service.id,
+        integration_id=integration.id,
+        alert_key=alert_key,
+        status="triggered",
+        summary=title,
+        severity=str(payload["severity"]),
+        source=str(payload["source"]),
+        created_at=now,
+        details=dict(payload.get("custom_details") or {}),
+    )
+    account.alerts[alert.id] = alert
+    account.names[incident_id] = f"[#{number}] {title}"
+    trigger = log(
+        account,
+        incident_id=incident_id,
+        service_id=service.id,
+        type_="trigger_log_entry",
+        summary=TRIGGER_SUMMARY,
+        agent=Actor("service", service.id),
+        channel={"type": "api", "summary": title},
+        channel_details=channel_details,
+        event_details={"description": title},
+        at=now,
+    )
+    incident = Incident(
+        id=incident_id,
+        number=number,
+        title=title,
+        service_id=service.id,
+        escalation_policy_id=service.escalation_policy_id,
+        status="triggered",
+        urgency="high",
+        incident_key=alert_key,
+        created_at=now,
+        updated_at=now,
+        last_status_change_at=now,
+        last_status_change_by=Actor("service", service.id),
+        resolved_at=None,
+        assignments=(),
+        acknowledgements=(),
+        assigned_via="escalation_policy",
+        first_trigger_log_entry_id=trigger.id,
+        alert_ids=(alert.id,),
+    )
+    account.incidents[incident_id] = incident
+    return assign(
+        account, incident, policy_targets(account, incident), agent=Actor("service", service.id)
+    )
+
+
+def policy_targets(account: Account, incident: Incident) -> tuple[str, ...]:
+    """Return the existing users targeted by the first rule of the incident's policy."""
+    policy = account.escalation_policies.get(incident.escalation_policy_id or "")
+    if policy is None or not policy.rules:
+        return ()
+    return tuple(u for u in policy.rules[0].user_ids if u in account.users)
+
+
+def assign(
+    account: Account, incident: Incident, user_ids: Sequence[str], *, agent: Actor
+) -> Incident:
+    """Assign the incident to these users, log it and notify each of them."""
+    if not user_ids:
+        return incident
+    now = account.now()
+    by_user = agent.kind == "user"
+    incident = store(
+        account,
+        incident,
+        assignments=tuple(Assignment(u, now) for u in user_ids),
+        assigned_via="direct_assignment" if by_user else "escalation_policy",
+        updated_at=now,
+    )
+    names = ", ".join(account.names[u] for u in user_ids)
+    log(
+        account,
+        incident_id=incident.id,
+        service_id=incident.service_id,
+        type_="assign_log_entry",
+        summary=f"Assigned to {names} by {account.names[agent.id]}" if by_user
+        else f"Assigned to {names}",
+        agent=agent,
+        channel=API_CHANNEL if by_user else {"type": "auto"},
+        assignee_ids=tuple(user_ids),
+        at=now,
+    )
+    for user_id in user_ids:
+        notify(account, incident, account.users[user_id])
+    return incident
+
+
+def notify(account: Account, incident: Incident, user: User) -> None:
+    """Send the user's immediate notifications for the incident's urgency, one per rule."""
+    methods = {m.id: m for m in user.contact_methods}
+    for rule in user.notification_rules:
+        method = methods.get(rule.contact_method_id)
+        if rule.urgency != incident.urgency or rule.start_delay_in_minutes or method is None:
+            continue
+        kind, summary_word = NOTIFICATION_KINDS[method.type]
+        address = (
+            method.address if method.country_code is None
+            else f"+{method.country_code}{method.address}"
+        )
+        now = account.now()
+        notification = Notification(
+            account.new_id(), kind, now, address, user.id, incident.id
+        )
+        account.notifications[notification.id] = notification
+        log(
+            account,
+            incident_id=incident.id,
+            service_id=incident.service_id,
+            type_="notify_log_entry",
+            summary=f"Notified {user.name} by {summary_word}",
+            agent=None,
+            channel={
+                "type": "auto",
+                "notification": {"type": kind, "address": address, "status": "success"},
+            },
+            user_id=user.id,
+            at=now,
+        )

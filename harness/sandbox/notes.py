@@ -1,0 +1,53 @@
+"""`/incidents/{id}/notes`: list (not paginated) and add (From required; 201 as the live API)."""
+
+from __future__ import annotations
+
+from harness.sandbox import transitions
+from harness.sandbox.api import Call, Reply, Route, invalid, required_text, wrapped
+from harness.sandbox.incidents import find_incident
+from harness.sandbox.records import Note
+from harness.sandbox.render import Json, stamp
+
+MAX_NOTES = 2000
+MAX_CONTENT = 25_000
+NOTE_CHANNEL = "The PagerDuty website or APIs"
+
+
+def list_notes(call: Call) -> Reply:
+    """List an incident's notes, oldest first, without pagination."""
+    with call.account.lock:
+        incident = find_incident(call, call.args["id"])
+        notes = [n for n in call.account.notes.values() if n.incident_id == incident.id]
+        return Reply(200, {"notes": [render_note(call, n) for n in notes]})
+
+
+def create_note(call: Call) -> Reply:
+    """Add a note as the From user; the spec says 200, the live API answers 201."""
+    content = required_text(wrapped(call, "note"), "content")
+    if len(content) > MAX_CONTENT:
+        raise invalid(f"Content is too long (maximum is {MAX_CONTENT} characters).")
+    account = call.account
+    with account.lock:
+        incident = find_incident(call, call.args["id"])
+        if sum(n.incident_id == incident.id for n in account.notes.values()) >= MAX_NOTES:
+            raise invalid(f"An incident can have at most {MAX_NOTES} notes.")
+        note = transitions.add_note(account, incident, user=call.acting_user(), content=content)
+        return Reply(201, {"note": render_note(call, note)})
+
+
+def render_note(call: Call, note: Note) -> Json:
+    """Render a note with its author and channel."""
+    return {
+        "id": note.id,
+        "user": call.refs.user(note.user_id),
+        "channel": {"summary": NOTE_CHANNEL},
+        "content": note.content,
+        "created_at": stamp(note.created_at),
+        "updated_at": stamp(note.created_at),
+    }
+
+
+ROUTES = (
+    Route("/incidents/<id>/notes", "GET", list_notes),
+    Route("/incidents/<id>/notes", "POST", create_note, from_header="required"),
+)

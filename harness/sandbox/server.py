@@ -1,0 +1,212 @@
+"""Run the sandbox: `Sandbox` (a context manager on a free loopback port) and `serve` (foreground)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import string
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from harness.errors import ConfigError
+from harness.sandbox.app import SandboxApp
+from harness.sandbox.events import EventWorker
+from harness.sandbox.faults import Fault, FaultPlan
+from harness.sandbox.ratelimit import RateLimiter
+from harness.sandbox.render import Refs, Urls
+from harness.sandbox.state import Account
+from harness.sandbox.transport import Connections, handler_for
+
+TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
+TOKEN_LENGTH = 20
+POLL_SECONDS = 0.02
+SUBDOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+
+
+class Sandbox:
+    """A local PagerDuty (REST v2 at `api_url`, Events v2 at `events_url`/v2/enqueue).
+
+    Inspect its state with `sandbox.account.snapshot()` (or the account's dicts, under
+    `sandbox.account.lock`); steer failures with `sandbox.faults`.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        owner_email: str = "sandbox-owner@example.com",
+        owner_name: str = "Sandbox Owner",
+        owner_phone: str | None = None,
+        subdomain: str = "sandbox",
+        incident_delay: float = 0.05,
+        rate_limit: int = 960,
+        faults: FaultPlan | Iterable[Fault] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        _check(host=host, port=port, subdomain=subdomain, owner_email=owner_email,
+               incident_delay=incident_delay, rate_limit=rate_limit, token=token)
+        self.token = token or "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+        self.owner_email = owner_email
+        self.subdomain = subdomain
+        self.host = host
+        self.port = port
+        self.incident_delay = incident_delay
+        self.rate_limit = rate_limit
+        self.faults = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or ())
+        self.account = Account(subdomain=subdomain)
+        with self.account.lock:
+            owner = self.account.add_user(
+                name=owner_name, email=owner_email, role="owner", phone=owner_phone,
+                invitation_sent=False,
+            )
+            self.account.owner_id = owner.id
+        self.api_url = ""
+        self.events_url = ""
+        self._stopping = threading.Event()
+        self._server: BaseWSGIServer | None = None
+        self._threads: list[threading.Thread] = []
+        self._connections = Connections(self._stopping)
+        self._worker = EventWorker(
+            account=self.account, delay=incident_delay, stopping=self._stopping
+        )
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Listen on the loopback port (a free one for port 0) and serve in background threads."""
+        if self._server is not None or self._stopping.is_set():
+            raise ConfigError(
+                "This sandbox was already started.", hint="Create a new Sandbox for each run."
+            )
+        try:
+            server = make_server(
+                self.host, self.port, _not_ready, threaded=True,
+                request_handler=handler_for(self._connections),
+            )
+        except OSError as error:
+            raise ConfigError(
+                f"The sandbox cannot listen on {self.host}:{self.port}: {error.strerror}.",
+                hint="Choose another port, or 0 for a free one.",
+            ) from None
+        self.port = server.server_port
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.api_url = self.events_url = f"http://{host}:{self.port}"
+        refs = Refs(self.account, Urls.for_sandbox(api_url=self.api_url, subdomain=self.subdomain))
+        server.app = SandboxApp(
+            refs=refs,
+            token=self.token,
+            faults=self.faults,
+            limiter=RateLimiter(limit=self.rate_limit),
+            worker=self._worker,
+            stopping=self._stopping,
+        )
+        self._server = server
+        self._worker.start()
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+            name="sandbox-server", daemon=True,
+        )
+        thread.start()
+        self._threads = [thread]
+
+    def stop(self) -> None:
+        """Stop accepting, end open connections and stalled requests, and free the port."""
+        server = self._server
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        self._connections.close_all()
+        self._worker.stop()
+        server.server_close()
+        for thread in self._threads:
+            thread.join()
+        self._server = None
+
+    def wait(self) -> None:
+        """Block until the sandbox is stopped (or the caller is interrupted)."""
+        while not self._stopping.wait(POLL_SECONDS * 10):
+            pass
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    owner_email: str = "sandbox-owner@example.com",
+    owner_name: str = "Sandbox Owner",
+    owner_phone: str | None = None,
+    subdomain: str = "sandbox",
+    incident_delay: float = 0.05,
+    rate_limit: int = 960,
+    faults_file: Path | None = None,
+    on_ready: Callable[[Sandbox], None] | None = None,
+) -> None:
+    """Run a sandbox in the foreground until KeyboardInterrupt, then stop it cleanly and return."""
+    faults = FaultPlan.load(faults_file) if faults_file is not None else FaultPlan()
+    with Sandbox(
+        token=token, owner_email=owner_email, owner_name=owner_name, owner_phone=owner_phone,
+        subdomain=subdomain, incident_delay=incident_delay, rate_limit=rate_limit,
+        faults=faults, host=host, port=port,
+    ) as sandbox:
+        if on_ready is not None:
+            on_ready(sandbox)
+        try:
+            sandbox.wait()
+        except KeyboardInterrupt:
+            return
+
+
+def _not_ready(environ: object, start_response: Callable[..., object]) -> list[bytes]:
+    """Stand in for the app between binding the port and knowing its URL."""
+    start_response("503 Service Unavailable", [("Content-Length", "0")])
+    return []
+
+
+def _check(
+    *, host: str, port: int, subdomain: str, owner_email: str, incident_delay: float,
+    rate_limit: int, token: str | None,
+) -> None:
+    """Refuse settings the sandbox cannot honour, with what to use instead."""
+    if host != "localhost":
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ConfigError(
+                f"The sandbox only listens on loopback, not on {host!r}.",
+                hint="Use --host 127.0.0.1 (or ::1, or localhost).",
+            )
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"Port {port} is out of range.", hint="Use 0..65535; 0 picks a free one.")
+    if not SUBDOMAIN.fullmatch(subdomain):
+        raise ConfigError(f"{subdomain!r} is not a valid subdomain.",
+                          hint="Use lowercase letters, digits and inner hyphens.")
+    if "@" not in owner_email.strip("@"):
+        raise ConfigError(f"{owner_email!r} is not an email address.",
+                          hint="Give the owner an email such as owner@example.com.")
+    if incident_delay < 0:
+        raise ConfigError("The incident delay cannot be negative.", hint="Use 0 or more seconds.")
+    if rate_limit < 1:
+        raise ConfigError("The rate limit must allow at least one request a minute.",
+                          hint="PagerDuty allows 960 a minute per key.")
+    if token is not None and not token.strip():
+        raise ConfigError("The token cannot be blank.", hint="Leave it out to get a random one.")
