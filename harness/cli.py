@@ -39,7 +39,7 @@ def _fail(ctx: click.Context, message: str, hint: str, code: int) -> NoReturn:
     ctx.exit(code)
 
 
-class Checked(click.ParamType):
+class Checked(click.ParamType):  # type: ignore[type-arg]
     """A click type from one of the settings checks, so bad values are usage errors (exit 2)."""
 
     def __init__(self, name: str, check: Callable[[str], str]) -> None:

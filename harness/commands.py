@@ -109,9 +109,9 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
 
 def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
                     incident_delay: float, faults: Path | None) -> None:
-    from harness.sandbox import serve
+    from harness.sandbox import Sandbox, serve
 
-    def ready(sb: object) -> None:
+    def ready(sb: Sandbox) -> None:
         console = Console(highlight=False, soft_wrap=True)
         console.print(f"REST API    {sb.api_url}")
         console.print(f"Events API  {sb.events_url}/v2/enqueue")

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from harness.progress import Exchange
 from harness.steps import Step, StepResult
@@ -22,7 +29,7 @@ class ConsoleProgress:
         self.verbosity = verbosity
         self.total = total
         self.bar: Progress | None = None
-        self.task = None
+        self.task: TaskID | None = None
         self.last: dict[str, Exchange] = {}
 
     def __enter__(self) -> ConsoleProgress:

@@ -37,7 +37,7 @@ def network_blocked() -> Iterator[_Guard]:
         if GUARD.depth == 0:
             GUARD.original = (socket.socket.connect, socket.socket.connect_ex)
             socket.socket.connect = _refuse  # type: ignore[method-assign,assignment]
-            socket.socket.connect_ex = _refuse  # type: ignore[method-assign]
+            socket.socket.connect_ex = _refuse  # type: ignore[method-assign,assignment]
         GUARD.depth += 1
     try:
         yield GUARD

@@ -83,3 +83,33 @@ def test_readme_quickstart_test_command_is_what_ci_runs() -> None:
     command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest"
     assert f"```sh\n{command}\n```" in (root / "README.md").read_text()
     assert (root / ".ci" / "run").read_text().rstrip().endswith(command)
+
+
+def test_sandbox_command_serves_until_ctrl_c(tmp_path: object) -> None:
+    """`harness sandbox` prints its URLs, token and owner, answers REST calls, and stops on SIGINT."""
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "sandbox", "--token", "sandbox-token-123",
+         "--owner-email", "owner@example.com"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = dict(process.stdout.readline().split(None, 1) for _ in range(2))
+        token_line = process.stdout.readline().split()
+        owner_line = process.stdout.readline().split()
+        api_url = lines["REST"].split()[-1]
+        assert lines["Events"].split()[-1] == f"{api_url}/v2/enqueue"
+        assert token_line == ["token", "sandbox-token-123"]
+        assert owner_line == ["owner", "email", "owner@example.com"]
+        answer = requests.get(f"{api_url}/users", timeout=5, headers={
+            "Authorization": "Token token=sandbox-token-123",
+            "Accept": "application/vnd.pagerduty+json;version=2"})
+        assert [u["email"] for u in answer.json()["users"]] == ["owner@example.com"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0

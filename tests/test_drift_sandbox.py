@@ -41,7 +41,9 @@ def test_two_recordings_of_the_unchanged_sandbox_show_zero_changes(two_runs: tup
     assert report.summary == {"breaking": 0, "warning": 0, "info": 0}
 
 
-def _body_edit(step_file: str, index: int, edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+def _body_edit(
+    step_file: str, index: int, edit: Callable[[dict[str, Any]], None],
+) -> Callable[[Path], None]:
     def apply(directory: Path) -> None:
         path = directory / step_file
         data = yaml.safe_load(path.read_text())
@@ -53,7 +55,9 @@ def _body_edit(step_file: str, index: int, edit: Callable[[dict[str, Any]], None
     return apply
 
 
-def _response_edit(step_file: str, index: int, edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+def _response_edit(
+    step_file: str, index: int, edit: Callable[[dict[str, Any]], None],
+) -> Callable[[Path], None]:
     def apply(directory: Path) -> None:
         path = directory / step_file
         data = yaml.safe_load(path.read_text())
