@@ -204,3 +204,24 @@ def test_missing_token_is_exit_2_without_contacting_the_api(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert "error: no PagerDuty API token" in result.output
     assert "PAGERDUTY_API_TOKEN" in result.output
+
+
+def test_verbose_output_shows_requests_scrubbed(planted: Sandbox, tmp_path: Path) -> None:
+    """`-v` prints every request with its headers and body, with placeholders instead of secrets."""
+    args = ["record", "-v", "--subdomain", planted.subdomain, "--token", planted.token,
+            "--from-email", planted.owner_email, "--api-url", planted.api_url,
+            "--events-url", planted.events_url, "--out", str(tmp_path / "rec")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Authorization: Token token=" in result.output
+    assert '"email": "person-1+harness-test@example.com"' in result.output
+    for secret in (planted.token, PLANTED["owner_email"], "grace.hopper+harness-test"):
+        assert secret not in result.output
+
+
+def test_quiet_output_is_only_the_summary(tmp_path: Path) -> None:
+    """`-q` prints the summary line and nothing per step."""
+    result = CliRunner().invoke(cli, ["record", "--sandbox", "-q", "--out", str(tmp_path / "rec")])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith("29 steps, ")
+    assert "sweep-leftover-service" not in result.output
