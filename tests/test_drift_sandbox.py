@@ -41,16 +41,12 @@ def test_two_recordings_of_the_unchanged_sandbox_show_zero_changes(two_runs: tup
     assert report.summary == {"breaking": 0, "warning": 0, "info": 0}
 
 
-def _body_edit(
-    step_file: str, index: int, edit: Callable[[dict[str, Any]], None],
-) -> Callable[[Path], None]:
+def _edit(step_file: str, edit: Callable[[list[dict[str, Any]]], None]) -> Callable[[Path], None]:
+    """A change to one cassette of a recording directory, applied to its interactions list."""
     def apply(directory: Path) -> None:
         path = directory / step_file
         data = yaml.safe_load(path.read_text())
-        response = data["interactions"][index]["response"]
-        body = json.loads(response["body"]["string"])
-        edit(body)
-        response["body"]["string"] = json.dumps(body, indent=2)
+        edit(data["interactions"])
         path.write_text(yaml.safe_dump(data, sort_keys=False))
     return apply
 
@@ -58,21 +54,17 @@ def _body_edit(
 def _response_edit(
     step_file: str, index: int, edit: Callable[[dict[str, Any]], None],
 ) -> Callable[[Path], None]:
-    def apply(directory: Path) -> None:
-        path = directory / step_file
-        data = yaml.safe_load(path.read_text())
-        edit(data["interactions"][index]["response"])
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return apply
+    return _edit(step_file, lambda interactions: edit(interactions[index]["response"]))
 
 
-def _interactions_edit(step_file: str, edit: Callable[[list[Any]], None]) -> Callable[[Path], None]:
-    def apply(directory: Path) -> None:
-        path = directory / step_file
-        data = yaml.safe_load(path.read_text())
-        edit(data["interactions"])
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return apply
+def _body_edit(
+    step_file: str, index: int, edit: Callable[[dict[str, Any]], None],
+) -> Callable[[Path], None]:
+    def rewrite(response: dict[str, Any]) -> None:
+        body = json.loads(response["body"]["string"])
+        edit(body)
+        response["body"]["string"] = json.dumps(body, indent=2)
+    return _response_edit(step_file, index, rewrite)
 
 
 def _each_incident(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
@@ -109,9 +101,9 @@ CHANGES = [
     ("header added", _response_edit("15-list-notes.yaml", 0,
                                     lambda r: r["headers"].update({"x-deprecated": ["soon"]})),
      ("list-notes", "response.headers.x-deprecated", "header-added", "info")),
-    ("interaction removed", _interactions_edit("10-count-incidents.yaml", lambda i: i.pop(2)),
+    ("interaction removed", _edit("10-count-incidents.yaml", lambda i: i.pop(2)),
      ("count-incidents", "interaction", "interaction-missing", "breaking")),
-    ("interaction added", _interactions_edit("27-delete-escalation-policy.yaml",
+    ("interaction added", _edit("27-delete-escalation-policy.yaml",
                                              lambda i: i.insert(0, i[0] | {"request": {
                                                  **i[0]["request"], "method": "GET"}})),
      ("delete-escalation-policy", "interaction", "interaction-added", "info")),
