@@ -18,8 +18,9 @@ import vcr
 
 from harness import specs
 from harness.cassettes import load_cassette
+from harness.errors import ConfigError, InputError
 from harness.sandbox import Sandbox
-from harness.specs import DEPARTURES, Api, Departure, Example, Problem, Spec
+from harness.specs import DEPARTURES, Api, Departure, Example, Op, Problem, Spec
 
 pytestmark = pytest.mark.spec
 
@@ -268,6 +269,35 @@ def _analytics_without_engagement(spec: Spec, _: list[Departure]) -> list[str]:
                                          status=200, body=body, spec=spec))
 
 
+def _null_field(operation_id: str, path: str, entity: str, name: str) -> ProofCheck:
+    def check(spec: Spec, _: list[Departure]) -> list[str]:
+        body = _example("rest", operation_id)
+        body[entity][name] = None
+        return _strs(specs.validate_response(method="GET", path=path, status=200, body=body,
+                                             spec=spec))
+    return check
+
+
+def _priorities(spec: Spec, _: list[Departure]) -> list[str]:
+    unset, mistyped = _example("rest", "getIncident"), _example("rest", "getIncident")
+    unset["incident"]["priority"] = None
+    mistyped["incident"]["priority"]["name"] = 5
+    listed = _example("rest", "listPriorities")
+    listed["priorities"][0] = None
+    answers = [("/incidents/PABC123", unset), ("/incidents/PABC123", mistyped),
+               ("/priorities", listed)]
+    return [str(problem) for path, body in answers for problem in specs.validate_response(
+        method="GET", path=path, status=200, body=body, spec=spec)]
+
+
+def _unauthorized(spec: Spec, _: list[Departure]) -> list[str]:
+    answers = [("text/html; charset=utf-8", " "), ("text/html; charset=utf-8", "<h1>Denied</h1>"),
+               ("application/json", '{"error": {"message": "Unauthorized", "code": 2006}}')]
+    return [str(problem) for content_type, body in answers for problem in specs.validate_response(
+        method="GET", path="/incidents", status=401, headers={"Content-Type": content_type},
+        body=body, spec=spec)]
+
+
 def _integration_example_keys(_: Spec, departures: list[Departure]) -> list[str]:
     return _strs(specs.key_differences(method="POST", path="/services/PABC123/integrations",
                                        status=201, body=_integration(), departures=departures))
@@ -299,6 +329,26 @@ PROOFS = [
     Proof("analytics-means-documented-null", _analytics_without_engagement, without=[
         f"response body /data/0/{name}: null is not allowed (type 'integer', not nullable)"
         for name in ("mean_seconds_to_engage", "mean_seconds_to_mobilize")], with_it=[]),
+    Proof("incident-alert-grouping-null",
+          _null_field("getIncident", "/incidents/PABC123", "incident", "alert_grouping"),
+          without=["response body /incident/alert_grouping: "
+                   "null is not allowed (type 'object', not nullable)"], with_it=[]),
+    Proof("incident-priority-null", _priorities, without=[
+        "response body /incident/priority: null is not allowed (type 'object', not nullable)",
+        "response body /incident/priority/name: 5 is not of type 'string'",
+        "response body /priorities/0: null is not allowed (type 'object', not nullable)",
+    ], with_it=[
+        "response body /incident/priority/name: 5 is not of type 'string'",
+        "response body /priorities/0: null is not allowed (type 'object', not nullable)",
+    ]),
+    Proof("service-support-hours-null",
+          _null_field("getService", "/services/PABC123", "service", "support_hours"),
+          without=["response body /service/support_hours: "
+                   "null is not allowed (type 'object', not nullable)"], with_it=[]),
+    Proof("unauthorized-html-body", _unauthorized, without=[
+        "response body: Content for the following mimetype not found: text/html; charset=utf-8. "
+        "Valid mimetypes: ['application/json']",
+    ] * 2, with_it=["response body: '<h1>Denied</h1>' is not one of [' ']"]),
     Proof("integration-examples-are-email", _integration_example_keys,
           without=["response body /integration/integration_email: "
                    "missing, the spec's example has it"], with_it=[]),
@@ -324,6 +374,47 @@ def test_every_departure_is_proven() -> None:
     proven |= {d.name for d in KEY_DEPARTURES}
     assert proven == {d.name for d in DEPARTURES}
     assert len({d.name for d in DEPARTURES}) == len(DEPARTURES)
+
+
+_ENQUEUE = "/paths/~1enqueue/post/responses"
+
+
+@pytest.mark.parametrize("op", [
+    Op("replace", f"{_ENQUEUE}/401", {"description": "Unauthorized"}),
+    Op("move", f"{_ENQUEUE}/201", source=f"{_ENQUEUE}/200"),
+    Op("add", "/paths/~1change~1enqueue/put/responses/400", {"description": "Bad"}),
+    Op("test", f"{_ENQUEUE}/400/description", "#/components/responses/Error"),
+], ids=["replace-absent", "move-absent", "add-under-absent", "test-changed"])
+def test_a_departure_that_no_longer_fits_is_refused(op: Op) -> None:
+    """A patch whose target is gone or holds something else raises InputError naming it."""
+    stale = Departure("stale", "live-api", "events", "upstream moved things", patch=(op,))
+    document = specs.load_document(api="events", patched=False)
+    with pytest.raises(InputError) as raised:
+        specs.apply_departures(document, departures=[stale])
+    assert str(raised.value) == ("departure 'stale' no longer fits the PagerDuty document: "
+                                 f"{op.op} {op.source or op.path}")
+    assert raised.value.hint == ("the document changed upstream; re-check that departure against "
+                                 "it and update DEPARTURES in harness/specs/departures.py")
+
+
+def test_openapi_dir_follows_the_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HARNESS_OPENAPI_DIR names the directory; its documents are used and absent ones refused."""
+    events = specs.load_document(api="events", patched=False)
+    events["info"]["version"] = "copied"
+    (tmp_path / "events-v2").mkdir()
+    (tmp_path / "events-v2" / "openapiv3.json").write_text(json.dumps(events))
+    monkeypatch.setenv(specs.ENV_VAR, str(tmp_path))
+    assert specs.openapi_dir() == tmp_path
+    assert specs.missing_documents() == [tmp_path / "REST" / "openapiv3.json"]
+    assert specs.load_spec("events").document["info"]["version"] == "copied"
+    with pytest.raises(ConfigError) as raised:
+        specs.load_spec("rest")
+    assert str(raised.value) == (f"{tmp_path / 'REST' / 'openapiv3.json'}: "
+                                 "PagerDuty OpenAPI document not found")
+    assert raised.value.hint == ("set HARNESS_OPENAPI_DIR to the directory holding REST/ and "
+                                 "events-v2/openapiv3.json")
 
 
 def _incident_with(**changes: Any) -> dict[str, Any]:
