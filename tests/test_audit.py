@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from vcr.serializers import yamlserializer
 
-from harness.audit import audit_paths, scan_text
+from harness.audit import audit_paths
 from harness.audit_report import AuditFinding, AuditReport, render_audit
 from harness.audit_rules import mask, shannon_entropy
+from harness.audit_text import scan_text
 from harness.errors import ConfigError, InputError
 
 DATA = Path(__file__).parent / "data" / "audit"

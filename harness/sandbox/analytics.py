@@ -11,7 +11,8 @@ from statistics import mean
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from harness.sandbox.api import Call, Reply, Route, invalid, json_body, parse_time
+from harness.sandbox.api import Call, Reply, Route, invalid, parse_time
+from harness.sandbox.body import json_body
 from harness.sandbox.records import Incident, LogEntry
 from harness.sandbox.render import Json, stamp
 from harness.sandbox.state import Account

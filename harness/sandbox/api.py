@@ -1,12 +1,11 @@
-"""What every REST handler shares: the call, the reply, errors, query parameters and pagination."""
+"""What every REST handler shares: the call, the reply, errors, lookups, query parameters and pagination."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
 from werkzeug.wrappers import Request
 
@@ -15,6 +14,19 @@ from harness.sandbox.render import Json, Refs
 from harness.sandbox.state import Account
 
 T = TypeVar("T")
+
+
+class Named(Protocol):
+    """A record listed by name: users, escalation policies, services."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
 
 MAX_LIMIT = 100
 MAX_OFFSET_PLUS_LIMIT = 10_000
@@ -48,6 +60,16 @@ def invalid(*errors: str) -> ApiError:
 def not_found(message: str = "Not Found", code: int = 2100) -> ApiError:
     """Return a 404; resources have their own message and code (e.g. 5001, 5002)."""
     return ApiError(404, code, message)
+
+
+def lookup(
+    table: Mapping[str, T], record_id: str, message: str = "Not Found", code: int = 2100
+) -> T:
+    """Return the record with this id, or answer 404 with the resource's message and code."""
+    record = table.get(record_id)
+    if record is None:
+        raise not_found(message, code)
+    return record
 
 
 @dataclass(frozen=True)
@@ -181,58 +203,19 @@ def paginated(
     }
 
 
-def json_body(call: Call) -> Json:
-    """Return the request's JSON object, or answer 400."""
-    try:
-        body = json.loads(call.request.get_data() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise invalid("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise invalid("The request body must be a JSON object.")
-    return body
+def page_by_name(
+    call: Call,
+    key: str,
+    records: Iterable[N],
+    render: Callable[[N], Json],
+    *,
+    sortable: bool,
+) -> Reply:
+    """Answer a list request with one page of records in name order (then id).
 
-
-def wrapped(call: Call, key: str) -> Json:
-    """Return the object wrapped under `key` in the request body, e.g. {"user": {...}}."""
-    inner = json_body(call).get(key)
-    if not isinstance(inner, dict):
-        raise invalid(f"The request body must wrap the {key} in a '{key}' object.")
-    return inner
-
-
-def required_text(data: Json, name: str) -> str:
-    """Return a string field that must be present and not blank."""
-    value = optional_text(data, name)
-    if value is None or not value.strip():
-        raise invalid(f"{_label(name)} can't be blank.")
-    return value
-
-
-def optional_text(data: Json, name: str) -> str | None:
-    """Return a string field, or None when it is absent or null."""
-    value: Any = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise invalid(f"{_label(name)} must be a string.")
-    return value
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def int_field(data: Json, name: str, default: int | None) -> int | None:
-    """Return an integer field (booleans are refused), or the default when absent."""
-    value: Any = data.get(name, default)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise invalid(f"{_label(name)} must be an integer.")
-    return value
-
-
-def reference_id(data: Json, name: str, allowed_types: Sequence[str]) -> str:
-    """Return the id of a `{"id": ..., "type": ...}` reference field, checking its type."""
-    ref = data.get(name)
-    if not isinstance(ref, dict) or not isinstance(ref.get("id"), str):
-        raise invalid(f"{_label(name)} must be a reference with an id.")
-    if ref.get("type") not in allowed_types:
-        raise invalid(f"{_label(name)} type must be one of {', '.join(allowed_types)}.")
-    return str(ref["id"])
+    A `sortable` list honours `sort_by=name:desc`; the caller holds the account lock.
+    """
+    page = page_of(call)
+    descending = sortable and call.request.args.get("sort_by", "name") == "name:desc"
+    ordered = sorted(records, key=lambda r: (r.name.lower(), r.id), reverse=descending)
+    return Reply(200, paginated(key, ordered, page, render))

@@ -10,6 +10,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ from harness.sandbox.faults import Fault, FaultPlan
 from harness.sandbox.ratelimit import RateLimiter
 from harness.sandbox.records import User
 from harness.sandbox.render import Json, Refs
+from harness.sandbox.state import Account
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -63,6 +65,11 @@ FAULT_ERRORS = {
     429: (2020, "Rate Limit Exceeded"),
 }
 TOKEN_HEADER = re.compile(r'Token token="?([^"]*)"?')
+ROUTING = Map(
+    [Rule(r.path, methods=[r.method], endpoint=r) for r in REST_ROUTES],
+    strict_slashes=False,
+    merge_slashes=False,
+).bind("sandbox")
 
 log = logging.getLogger(__name__)
 
@@ -71,28 +78,21 @@ class DropConnection(ConnectionAbortedError):
     """Raised by the app to have the server close the connection without answering."""
 
 
+@dataclass(frozen=True, kw_only=True, eq=False)
 class SandboxApp:
     """Answers REST v2 and Events v2 requests against one account."""
 
-    def __init__(
-        self,
-        *,
-        refs: Refs,
-        token: str,
-        faults: FaultPlan,
-        limiter: RateLimiter,
-        worker: EventWorker,
-        stopping: threading.Event,
-    ) -> None:
-        self.account = refs.account
-        self.refs = refs
-        self.token = token
-        self.faults = faults
-        self.limiter = limiter
-        self.worker = worker
-        self.stopping = stopping
-        rules = [Rule(r.path, methods=[r.method], endpoint=r) for r in REST_ROUTES]
-        self._routes = Map(rules, strict_slashes=False, merge_slashes=False).bind("sandbox")
+    refs: Refs
+    token: str = field(repr=False)
+    faults: FaultPlan
+    limiter: RateLimiter
+    worker: EventWorker
+    stopping: threading.Event
+
+    @property
+    def account(self) -> Account:
+        """Return the account the app answers for."""
+        return self.refs.account
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request; DropConnection escapes to the server on purpose."""
@@ -167,7 +167,7 @@ class SandboxApp:
 
     def _dispatch(self, request: Request) -> Reply:
         try:
-            route, args = self._routes.match(request.path, request.method)
+            route, args = ROUTING.match(request.path, request.method)
         except HTTPException:
             raise not_found() from None
         assert isinstance(route, Route)

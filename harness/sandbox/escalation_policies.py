@@ -5,20 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from harness.sandbox.api import (
-    Call,
-    Reply,
-    Route,
-    int_field,
-    invalid,
-    not_found,
-    optional_text,
-    page_of,
-    paginated,
-    query_list,
-    required_text,
-    wrapped,
-)
+from harness.sandbox.api import Call, Reply, Route, invalid, lookup, page_by_name, query_list
+from harness.sandbox.body import int_field, new_resource, optional_text, required_text
 from harness.sandbox.records import EscalationPolicy, EscalationRule
 from harness.sandbox.render import Json
 from harness.sandbox.state import Account
@@ -31,30 +19,23 @@ MAX_TARGETS = 10
 
 def list_policies(call: Call) -> Reply:
     """List policies whose name contains `query`, optionally only those targeting `user_ids[]`."""
-    page = page_of(call)
     needle = call.request.args.get("query", "").lower()
     user_ids = set(query_list(call, "user_ids"))
-    descending = call.request.args.get("sort_by", "name") == "name:desc"
     with call.account.lock:
-        policies = sorted(
-            (
-                p
-                for p in call.account.escalation_policies.values()
-                if needle in p.name.lower()
-                and (not user_ids or any(user_ids & set(r.user_ids) for r in p.rules))
-            ),
-            key=lambda p: (p.name.lower(), p.id),
-            reverse=descending,
+        policies = (
+            p
+            for p in call.account.escalation_policies.values()
+            if needle in p.name.lower()
+            and (not user_ids or any(user_ids & set(r.user_ids) for r in p.rules))
         )
-        body = paginated("escalation_policies", policies, page, lambda p: render_policy(call, p))
-    return Reply(200, body)
+        return page_by_name(
+            call, "escalation_policies", policies, lambda p: render_policy(call, p), sortable=True
+        )
 
 
 def create_policy(call: Call) -> Reply:
     """Create a policy from its rules; names are unique per account."""
-    data = wrapped(call, "escalation_policy")
-    if data.get("type", "escalation_policy") != "escalation_policy":
-        raise invalid("Type must be escalation_policy.")
+    data = new_resource(call, "escalation_policy")
     name = required_text(data, "name")
     num_loops = int_field(data, "num_loops", 0) or 0
     if not 0 <= num_loops <= 9:
@@ -140,10 +121,9 @@ def delete_policy(call: Call) -> Reply:
 
 
 def _find(call: Call) -> EscalationPolicy:
-    policy = call.account.escalation_policies.get(call.args["id"])
-    if policy is None:
-        raise not_found("Escalation Policy Not Found", 5001)
-    return policy
+    return lookup(
+        call.account.escalation_policies, call.args["id"], "Escalation Policy Not Found", 5001
+    )
 
 
 def render_policy(call: Call, policy: EscalationPolicy) -> Json:

@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.sandbox import lifecycle, transitions
 from harness.sandbox.records import Actor, Integration
-from harness.sandbox.render import Json
+from harness.sandbox.render import Json, present
 from harness.sandbox.services import EVENTS_INTEGRATIONS
 from harness.sandbox.state import Account
 
@@ -157,16 +157,12 @@ def process(account: Account, event: Event) -> None:
 
 def _channel_details(event: Event) -> Json:
     """Return the raw event details PagerDuty shows on the trigger entry with include[]=channels."""
-    details: Json = {
+    return {
         "description": str(event.payload["summary"]),
         "incident_key": event.dedup_key,
         "details": dict(event.payload.get("custom_details") or {}),
+        **present(client=event.client, client_url=event.client_url),
     }
-    if event.client is not None:
-        details["client"] = event.client
-    if event.client_url is not None:
-        details["client_url"] = event.client_url
-    return details
 
 
 class EventWorker:

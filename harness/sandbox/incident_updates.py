@@ -6,16 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.sandbox import lifecycle, transitions
-from harness.sandbox.api import (
-    ApiError,
-    Call,
-    Reply,
-    Route,
-    invalid,
-    json_body,
-    optional_text,
-    wrapped,
-)
+from harness.sandbox.api import ApiError, Call, Reply, Route, invalid
+from harness.sandbox.body import json_body, optional_text, wrapped
 from harness.sandbox.incidents import STATUSES, URGENCIES, find_incident, render_incident
 from harness.sandbox.records import Actor, Incident, User
 from harness.sandbox.state import Account

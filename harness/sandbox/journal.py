@@ -51,6 +51,11 @@ def log(
     return entry
 
 
+def log_on(account: Account, incident: Incident, **entry: Any) -> LogEntry:
+    """Append a log entry (the fields `log` takes) to this incident's history, on its service."""
+    return log(account, incident_id=incident.id, service_id=incident.service_id, **entry)
+
+
 def by_whom(verb: str, account: Account, actor: Actor) -> str:
     """Word a summary as PagerDuty does: "Resolved by Jane" or "Resolved through the API"."""
     if actor.kind == "user":

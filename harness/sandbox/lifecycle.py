@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.sandbox.journal import log, store
+from harness.sandbox.journal import log, log_on, store
 from harness.sandbox.records import (
     Actor,
     Alert,
@@ -134,10 +134,9 @@ def assign(
         updated_at=now,
     )
     names = ", ".join(account.names[u] for u in user_ids)
-    log(
+    log_on(
         account,
-        incident_id=incident.id,
-        service_id=incident.service_id,
+        incident,
         type_="assign_log_entry",
         summary=f"Assigned to {names} by {account.names[agent.id]}" if by_user
         else f"Assigned to {names}",
@@ -168,10 +167,9 @@ def notify(account: Account, incident: Incident, user: User) -> None:
             account.new_id(), kind, now, address, user.id, incident.id
         )
         account.notifications[notification.id] = notification
-        log(
+        log_on(
             account,
-            incident_id=incident.id,
-            service_id=incident.service_id,
+            incident,
             type_="notify_log_entry",
             summary=f"Notified {user.name} by {summary_word}",
             agent=None,

@@ -11,7 +11,7 @@ from harness.sandbox.api import (
     Route,
     includes,
     invalid,
-    not_found,
+    lookup,
     page_of,
     paginated,
     query_flag,
@@ -19,7 +19,7 @@ from harness.sandbox.api import (
 )
 from harness.sandbox.incidents import find_incident, render_incident
 from harness.sandbox.records import LogEntry
-from harness.sandbox.render import Json, log_entry_self, stamp
+from harness.sandbox.render import Json, log_entry_self, present, stamp
 from harness.sandbox.services import render_service
 
 DEFAULT_WINDOW = timedelta(days=30)
@@ -69,9 +69,7 @@ def _listing(call: Call, entries: Iterable[LogEntry]) -> Reply:
 def get_log_entry(call: Call) -> Reply:
     """Show one log entry; include[]=channels adds the raw event details to its channel."""
     with call.account.lock:
-        entry = call.account.log_entries.get(call.args["id"])
-        if entry is None:
-            raise not_found("Log Entry Not Found", 5001)
+        entry = lookup(call.account.log_entries, call.args["id"], "Log Entry Not Found", 5001)
         return Reply(200, {"log_entry": render_entry(call, entry, includes(call))})
 
 
@@ -115,8 +113,7 @@ def render_entry(call: Call, entry: LogEntry, include: frozenset[str]) -> Json:
         body["user"] = refs.user(entry.user_id)
     if entry.type == "acknowledge_log_entry":
         body["acknowledgement_timeout"] = entry.acknowledgement_timeout
-    if entry.note is not None:
-        body["note"] = entry.note
+    body.update(present(note=entry.note))
     return body
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from harness.sandbox import transitions
-from harness.sandbox.api import Call, Reply, Route, invalid, required_text, wrapped
+from harness.sandbox.api import Call, Reply, Route, invalid
+from harness.sandbox.body import required_text, wrapped
 from harness.sandbox.incidents import find_incident
 from harness.sandbox.records import Note
 from harness.sandbox.render import Json, stamp

@@ -22,6 +22,11 @@ def stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def present(**fields: Any) -> Json:
+    """Return the fields that have a value; PagerDuty leaves unset optional fields out."""
+    return {name: value for name, value in fields.items() if value is not None}
+
+
 @dataclass(frozen=True)
 class Urls:
     """The sandbox's API origin (for `self`) and the account's web origin (for `html_url`)."""

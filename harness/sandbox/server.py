@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import TypedDict, Unpack
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -145,27 +146,29 @@ class Sandbox:
             pass
 
 
+class SandboxOptions(TypedDict, total=False):
+    """The options `serve` passes on to `Sandbox`, which holds their defaults."""
+
+    host: str
+    port: int
+    token: str | None
+    owner_email: str
+    owner_name: str
+    owner_phone: str | None
+    subdomain: str
+    incident_delay: float
+    rate_limit: int
+
+
 def serve(
     *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    token: str | None = None,
-    owner_email: str = "sandbox-owner@example.com",
-    owner_name: str = "Sandbox Owner",
-    owner_phone: str | None = None,
-    subdomain: str = "sandbox",
-    incident_delay: float = 0.05,
-    rate_limit: int = 960,
     faults_file: Path | None = None,
     on_ready: Callable[[Sandbox], None] | None = None,
+    **options: Unpack[SandboxOptions],
 ) -> None:
     """Run a sandbox in the foreground until KeyboardInterrupt, then stop it cleanly and return."""
     faults = FaultPlan.load(faults_file) if faults_file is not None else FaultPlan()
-    with Sandbox(
-        token=token, owner_email=owner_email, owner_name=owner_name, owner_phone=owner_phone,
-        subdomain=subdomain, incident_delay=incident_delay, rate_limit=rate_limit,
-        faults=faults, host=host, port=port,
-    ) as sandbox:
+    with Sandbox(faults=faults, **options) as sandbox:
         if on_ready is not None:
             on_ready(sandbox)
         try:

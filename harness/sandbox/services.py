@@ -5,24 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from harness.sandbox.api import (
-    Call,
-    Reply,
-    Route,
-    includes,
-    int_field,
-    invalid,
-    not_found,
-    optional_text,
-    page_of,
-    paginated,
-    reference_id,
-    required_text,
-    wrapped,
-)
+from harness.sandbox.api import Call, Reply, Route, includes, invalid, lookup, not_found, page_by_name
+from harness.sandbox.body import int_field, new_resource, optional_text, reference_id, required_text, wrapped
 from harness.sandbox.escalation_policies import render_policy
 from harness.sandbox.records import Integration, Service
-from harness.sandbox.render import Json, stamp
+from harness.sandbox.render import Json, present, stamp
 
 # Integration types whose integration_key is an Events API routing key.
 EVENTS_INTEGRATIONS = {
@@ -34,30 +21,23 @@ INTEGRATION_NAMES = {**EVENTS_INTEGRATIONS, "generic_email_inbound_integration":
 
 def list_services(call: Call) -> Reply:
     """List services whose name contains `query` (or equals `name`), ordered by name."""
-    page = page_of(call)
-    args = call.request.args
-    needle = args.get("query", "").lower()
-    exact = args.get("name")
+    needle = call.request.args.get("query", "").lower()
+    exact = call.request.args.get("name")
     include = includes(call)
     with call.account.lock:
-        services = sorted(
-            (
-                s
-                for s in call.account.services.values()
-                if needle in s.name.lower() and (exact is None or s.name == exact)
-            ),
-            key=lambda s: (s.name.lower(), s.id),
-            reverse=args.get("sort_by", "name") == "name:desc",
+        services = (
+            s
+            for s in call.account.services.values()
+            if needle in s.name.lower() and (exact is None or s.name == exact)
         )
-        body = paginated("services", services, page, lambda s: render_service(call, s, include))
-    return Reply(200, body)
+        return page_by_name(
+            call, "services", services, lambda s: render_service(call, s, include), sortable=True
+        )
 
 
 def create_service(call: Call) -> Reply:
     """Create a service on an existing escalation policy; names are unique per account."""
-    data = wrapped(call, "service")
-    if data.get("type", "service") != "service":
-        raise invalid("Type must be service.")
+    data = new_resource(call, "service")
     name = required_text(data, "name")
     if data.get("status", "active") != "active":
         raise invalid("Status must be active when creating a service.")
@@ -146,10 +126,7 @@ def get_integration(call: Call) -> Reply:
 
 
 def _find(call: Call) -> Service:
-    service = call.account.services.get(call.args["id"])
-    if service is None:
-        raise not_found("Service Not Found", 5002)
-    return service
+    return lookup(call.account.services, call.args["id"], "Service Not Found", 5002)
 
 
 def render_service(call: Call, service: Service, include: frozenset[str]) -> Json:
@@ -185,8 +162,7 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
     }
     # The live API sends description null when unset, but the spec's examples have no
     # description key, so the sandbox sends it only when the service has one.
-    if service.description is not None:
-        body["description"] = service.description
+    body.update(present(description=service.description))
     if "auto_pause_notifications_parameters" in include:
         body["auto_pause_notifications_parameters"] = {"enabled": False, "timeout": 0}
     return body
@@ -200,18 +176,17 @@ def _integration_ref(call: Call, integration: Integration) -> Json:
 
 def render_integration(call: Call, integration: Integration) -> Json:
     """Render an integration; the live API returns integration_key though the spec omits it."""
-    body: Json = {
+    return {
         **_integration_ref(call, integration),
         "type": integration.type,
         "name": integration.name,
         "service": call.refs.service(integration.service_id),
         "created_at": stamp(integration.created_at),
+        **present(
+            integration_key=integration.integration_key,
+            integration_email=integration.integration_email,
+        ),
     }
-    if integration.integration_key is not None:
-        body["integration_key"] = integration.integration_key
-    if integration.integration_email is not None:
-        body["integration_email"] = integration.integration_email
-    return body
 
 
 ROUTES = (

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
-from harness.sandbox.journal import by_whom, log, store
+from harness.sandbox.journal import by_whom, log_on, store
 from harness.sandbox.lifecycle import API_CHANNEL, assign
 from harness.sandbox.records import Acknowledgement, Actor, Incident, Note, User
 from harness.sandbox.state import Account
@@ -18,27 +20,15 @@ def acknowledge(account: Account, incident: Incident, *, actor: Actor) -> Incide
     """Acknowledge the incident; acknowledging again renews the acknowledgement."""
     now = account.now()
     others = tuple(a for a in incident.acknowledgements if a.actor != actor)
-    incident = store(
-        account,
-        incident,
-        status="acknowledged",
-        acknowledgements=(*others, Acknowledgement(actor, now)),
-        updated_at=now,
-        last_status_change_at=now,
-        last_status_change_by=actor,
+    incident = _moved(
+        account, incident, "acknowledged", by=actor, at=now,
+        acknowledgements=(*others, Acknowledgement(actor, now)), updated_at=now,
     )
     service = account.services.get(incident.service_id)
-    log(
-        account,
-        incident_id=incident.id,
-        service_id=incident.service_id,
-        type_="acknowledge_log_entry",
-        summary=by_whom("Acknowledged", account, actor),
-        agent=actor,
-        channel=API_CHANNEL,
+    _log_by(
+        account, incident, "acknowledge_log_entry", "Acknowledged", actor=actor, at=now,
         event_details={},
         acknowledgement_timeout=None if service is None else service.acknowledgement_timeout,
-        at=now,
     )
     return incident
 
@@ -46,41 +36,21 @@ def acknowledge(account: Account, incident: Incident, *, actor: Actor) -> Incide
 def unacknowledge(account: Account, incident: Incident, *, actor: Actor) -> Incident:
     """Return an acknowledged incident to triggered."""
     now = account.now()
-    incident = store(
-        account,
-        incident,
-        status="triggered",
-        acknowledgements=(),
-        updated_at=now,
-        last_status_change_at=now,
-        last_status_change_by=actor,
+    incident = _moved(
+        account, incident, "triggered", by=actor, at=now, acknowledgements=(), updated_at=now
     )
-    log(
-        account,
-        incident_id=incident.id,
-        service_id=incident.service_id,
-        type_="unacknowledge_log_entry",
-        summary=by_whom("Unacknowledged", account, actor),
-        agent=actor,
-        channel=API_CHANNEL,
-        at=now,
-    )
+    _log_by(account, incident, "unacknowledge_log_entry", "Unacknowledged", actor=actor, at=now)
     return incident
 
 
 def reassign(account: Account, incident: Incident, user_ids: Sequence[str], *, by: User) -> Incident:
     """Reassign to users; an acknowledged incident goes back to triggered, as PagerDuty does."""
+    agent = Actor("user", by.id)
     if incident.status == "acknowledged":
-        now = account.now()
-        incident = store(
-            account,
-            incident,
-            status="triggered",
-            acknowledgements=(),
-            last_status_change_at=now,
-            last_status_change_by=Actor("user", by.id),
+        incident = _moved(
+            account, incident, "triggered", by=agent, at=account.now(), acknowledgements=()
         )
-    return assign(account, incident, user_ids, agent=Actor("user", by.id))
+    return assign(account, incident, user_ids, agent=agent)
 
 
 def resolve(
@@ -90,27 +60,13 @@ def resolve(
     now = account.now()
     for alert_id in incident.alert_ids:
         account.alerts[alert_id] = replace(account.alerts[alert_id], status="resolved")
-    incident = store(
-        account,
-        incident,
-        status="resolved",
-        resolved_at=now,
-        assignments=(),
-        updated_at=now,
-        last_status_change_at=now,
-        last_status_change_by=actor,
+    incident = _moved(
+        account, incident, "resolved", by=actor, at=now,
+        resolved_at=now, assignments=(), updated_at=now,
     )
-    log(
-        account,
-        incident_id=incident.id,
-        service_id=incident.service_id,
-        type_="resolve_log_entry",
-        summary=by_whom("Resolved", account, actor),
-        agent=actor,
-        channel=API_CHANNEL,
-        event_details={},
-        note=resolution,
-        at=now,
+    _log_by(
+        account, incident, "resolve_log_entry", "Resolved", actor=actor, at=now,
+        event_details={}, note=resolution,
     )
     return incident
 
@@ -120,17 +76,33 @@ def reopen(
 ) -> Incident:
     """Reopen a resolved incident as triggered, assigned to these users."""
     now = account.now()
-    incident = store(
-        account,
-        incident,
-        status="triggered",
-        resolved_at=None,
-        acknowledgements=(),
-        updated_at=now,
-        last_status_change_at=now,
-        last_status_change_by=Actor("user", by.id),
+    agent = Actor("user", by.id)
+    incident = _moved(
+        account, incident, "triggered", by=agent, at=now,
+        resolved_at=None, acknowledgements=(), updated_at=now,
     )
-    return assign(account, incident, user_ids, agent=Actor("user", by.id))
+    return assign(account, incident, user_ids, agent=agent)
+
+
+def _moved(
+    account: Account, incident: Incident, status: str, *, by: Actor, at: datetime, **changes: Any
+) -> Incident:
+    """Store the incident in a new status, changed at this moment by this actor."""
+    return store(
+        account, incident, status=status, last_status_change_at=at, last_status_change_by=by,
+        **changes,
+    )
+
+
+def _log_by(
+    account: Account, incident: Incident, type_: str, verb: str, *, actor: Actor, at: datetime,
+    **extra: Any,
+) -> None:
+    """Log a status change on the API channel, worded "<verb> by <name>" or "<verb> through the API"."""
+    log_on(
+        account, incident, type_=type_, summary=by_whom(verb, account, actor), agent=actor,
+        channel=API_CHANNEL, at=at, **extra,
+    )
 
 
 def retitle(
@@ -153,10 +125,9 @@ def add_note(account: Account, incident: Incident, *, user: User, content: str) 
     now = account.now()
     note = Note(account.new_id(), incident.id, user.id, content, now)
     account.notes[note.id] = note
-    log(
+    log_on(
         account,
-        incident_id=incident.id,
-        service_id=incident.service_id,
+        incident,
         type_="annotate_log_entry",
         summary=f"Note added by {user.name}",
         agent=Actor("user", user.id),

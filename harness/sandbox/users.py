@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from harness.sandbox.api import (
-    Call,
-    Reply,
-    Route,
-    includes,
-    invalid,
-    not_found,
-    optional_text,
-    page_of,
-    paginated,
-    required_text,
-    wrapped,
-)
+from harness.sandbox.api import Call, Reply, Route, includes, invalid, lookup, page_by_name
+from harness.sandbox.body import new_resource, optional_text, required_text
 from harness.sandbox.records import ContactMethod, NotificationRule, User
 from harness.sandbox.render import Json
 
@@ -35,27 +24,22 @@ AVATAR_URL = "https://pd-static-assets.pagerduty.com/users/blank-avatar.png"
 
 def list_users(call: Call) -> Reply:
     """List users whose name or email contains `query`, ordered by name."""
-    page = page_of(call)
     needle = call.request.args.get("query", "").lower()
     include = includes(call)
     with call.account.lock:
-        users = sorted(
-            (
-                u
-                for u in call.account.users.values()
-                if needle in u.name.lower() or needle in u.email.lower()
-            ),
-            key=lambda u: (u.name.lower(), u.id),
+        users = (
+            u
+            for u in call.account.users.values()
+            if needle in u.name.lower() or needle in u.email.lower()
         )
-        body = paginated("users", users, page, lambda u: render_user(call, u, include))
-    return Reply(200, body)
+        return page_by_name(
+            call, "users", users, lambda u: render_user(call, u, include), sortable=False
+        )
 
 
 def create_user(call: Call) -> Reply:
     """Create a user; PagerDuty gives every new user an email contact method."""
-    data = wrapped(call, "user")
-    if data.get("type", "user") != "user":
-        raise invalid("Type must be user.")
+    data = new_resource(call, "user")
     name = required_text(data, "name")
     email = required_text(data, "email")
     role = data.get("role", "user")
@@ -112,10 +96,7 @@ def delete_user(call: Call) -> Reply:
 
 
 def _find(call: Call) -> User:
-    user = call.account.users.get(call.args["id"])
-    if user is None:
-        raise not_found()
-    return user
+    return lookup(call.account.users, call.args["id"])
 
 
 def render_user(call: Call, user: User, include: frozenset[str]) -> Json:
