@@ -123,13 +123,14 @@ class Scenario:
 
 
 def poll(pd: Client, run: Run, fetch: Callable[[], T | None], *, what: str) -> T:
-    """Call `fetch` until it returns something, backing off from 0.1 s to 1 s, up to the timeout.
+    """Call `fetch` until it returns something, backing off from 0.05 s to 1 s, up to the timeout.
 
-    The backoff grows slowly so the last wait overshoots the API's processing time by little;
-    replay passes a no-op sleep, so recorded polls replay instantly.
+    Each wait is 10% longer than the last, so the final one overshoots the API's processing time
+    by about a tenth (never more than a second) for a logarithmic number of polls; replay passes
+    a no-op sleep, so recorded polls replay instantly.
     """
     deadline = run.clock() + run.poll_timeout
-    delay = 0.1
+    delay = 0.05
     while True:
         found = fetch()
         if found is not None:
@@ -138,7 +139,7 @@ def poll(pd: Client, run: Run, fetch: Callable[[], T | None], *, what: str) -> T
             raise StepFailed(f"{what} did not happen within {run.poll_timeout:g} s",
                              hint="PagerDuty may be slow: raise --poll-timeout and run again")
         pd.sleep(delay)
-        delay = min(delay * 1.25, 1.0)
+        delay = min(delay * 1.1, 1.0)
 
 
 def execute(
