@@ -74,15 +74,6 @@ REST_HEADERS = {
 }
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _documents() -> None:
-    """Skip the module when PagerDuty's documents are not on this machine."""
-    missing = specs.missing_documents()
-    if missing:
-        pytest.skip(f"PagerDuty OpenAPI documents not found in {specs.openapi_dir()} "
-                    f"(set {specs.ENV_VAR}); missing: {', '.join(map(str, missing))}")
-
-
 def _scenario_examples(*, patched: bool) -> Iterator[tuple[Spec, Example]]:
     for api, operations in SCENARIO_OPERATIONS.items():
         spec = specs.load_spec(api, patched=patched)

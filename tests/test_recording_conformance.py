@@ -22,15 +22,6 @@ ACCEPTED = Path(__file__).resolve().parent.parent / "cassettes"
 SLUGS = [step.slug for step in scenario.steps]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _documents() -> None:
-    """Skip the module when PagerDuty's documents are not on this machine."""
-    missing = specs.missing_documents()
-    if missing:
-        pytest.skip(f"PagerDuty OpenAPI documents not found in {specs.openapi_dir()} "
-                    f"(set {specs.ENV_VAR}); missing: {', '.join(map(str, missing))}")
-
-
 @pytest.fixture(scope="module")
 def accepted() -> Recording:
     """The accepted recording in cassettes/."""
