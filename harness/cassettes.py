@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -166,6 +167,10 @@ def load_cassette(path: Path) -> list[Interaction]:
         raise InputError(f"{path}: invalid YAML{where}", hint=_rerecord_hint()) from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise InputError(f"{path}: not a vcrpy cassette (no interactions list)", hint=_rerecord_hint())
+    if data.get("version") != 1:
+        # A cassette cut short loses its last line, `version: 1`: this also catches truncation.
+        raise InputError(f"{path}: cassette format version {data.get('version')!r} is not supported "
+                         "(this harness reads version 1)", hint=_rerecord_hint())
     interactions: list[Interaction] = data["interactions"]
     for index, interaction in enumerate(interactions, start=1):
         problem = _interaction_problem(interaction)
@@ -193,6 +198,12 @@ def _interaction_problem(interaction: Any) -> str:
         return "lacks a request or a response"
     if not isinstance(request.get("method"), str) or not isinstance(request.get("uri"), str):
         return "has a request without method or uri"
+    try:
+        # `.port` is where urlsplit rejects a malformed host or port; replay and drift rely on it.
+        if urlsplit(request["uri"]).port == 0:
+            return "has a request to port 0"
+    except ValueError:
+        return "has a request whose uri is not a URL"
     status = response.get("status")
     if not isinstance(status, dict) or not isinstance(status.get("code"), int):
         return "has a response without a status code"

@@ -2,8 +2,10 @@
 
 Retries follow PagerDuty's advice: after a 429 wait for `ratelimit-reset` (or `Retry-After`),
 retry 5xx and network errors with capped exponential backoff and full jitter, never retry other
-4xx.  A create (POST) whose outcome is unknown (timeout, dropped connection, 5xx) is only retried
-after its `recover` callback has made sure that retrying cannot duplicate it.
+4xx.  A write that got no answer (timeout, dropped connection, a gateway's 502 or 504) may still be
+running on the server: the client gives it one request timeout to land before it sends anything
+but its retry.  A create (POST) whose outcome is unknown (no answer, or any 5xx) is only retried
+after that wait and its `recover` callback have made sure that retrying cannot duplicate it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import requests
 
 from harness.errors import StepFailed
 from harness.settings import EVENTS_PATH
+from harness.signals import raise_pending, request_in_flight
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+GATEWAY_STATUSES = frozenset({502, 504})
 JsonBody = dict[str, Any]
 
 
@@ -40,7 +44,7 @@ class RetryPolicy:
         if hinted is not None:
             return min(hinted, self.max_delay)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return random.uniform(0.0, ceiling)
 
 
 def _server_hint(response: requests.Response) -> float | None:
@@ -87,6 +91,9 @@ class Client:
         self.sleep = sleep
         self.observe = observe
         self.unrecorded = False
+        # The `recover` of each create sent but not yet clearly answered, by request line: what
+        # such a create made is in no ledger, so cleanup calls these to undo it.
+        self.unsettled: dict[str, Recover] = {}
         self.session = requests.Session()
         self.session.headers.update({
             "Accept": ACCEPT,
@@ -109,8 +116,12 @@ class Client:
     def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
         return self._send("GET", self.api_url + path, params=params)
 
-    def post(self, path: str, body: JsonBody, *, recover: Recover | None = None) -> requests.Response:
-        return self._send("POST", self.api_url + path, json=body, recover=recover, write=True)
+    def post(
+        self, path: str, body: JsonBody, *, recover: Recover | None = None, query: bool = False,
+    ) -> requests.Response:
+        """POST to the REST API; `query` marks a POST that only reads (a report), safe to retry."""
+        return self._send("POST", self.api_url + path, json=body, recover=recover, write=True,
+                          query=query)
 
     def put(self, path: str, body: JsonBody) -> requests.Response:
         return self._send("PUT", self.api_url + path, json=body, write=True)
@@ -132,44 +143,89 @@ class Client:
         recover: Recover | None = None,
         write: bool = False,
         events: bool = False,
+        query: bool = False,
     ) -> requests.Response:
         headers: dict[str, str | None] = {"From": self.from_email} if write else {}
         if events:
             # The Events API authenticates by routing key; a REST token must not leak to it.
             headers = {"Authorization": None, "Accept": "application/json"}
-        # Retrying a POST is safe when PagerDuty's answer says it did nothing, or `recover` said so.
-        idempotent = method != "POST" or events
+        # A create (a POST that is neither an event nor a query) is retried only when PagerDuty's
+        # answer says it did nothing, or after `recover` has undone what it may have made.
+        create = method == "POST" and not (events or query)
+        line = f"{method} {_path(url)}"
+        if create and recover is not None:
+            self.unsettled[line] = recover
+        # Seconds an unanswered write may still take to land, not yet waited for.
+        owed = 0.0
         attempt = 0
         while True:
             attempt += 1
+            raise_pending()
             try:
-                response = self.session.request(
-                    method, url, params=params, json=json, headers=headers, timeout=self.timeout,
-                )
+                with request_in_flight():
+                    response = self.session.request(
+                        method, url, params=params, json=json, headers=headers, timeout=self.timeout,
+                    )
             except (requests.ConnectionError, requests.Timeout) as exc:
+                owed = self.timeout if method != "GET" else owed
                 if attempt >= self.retry.attempts:
-                    raise StepFailed(f"{method} {_path(url)}: no answer after {attempt} attempts "
+                    self._let_land(owed)
+                    raise StepFailed(f"{line}: no answer after {attempt} attempts "
                                      f"({type(exc).__name__})",
                                      hint="check the network or the API status, then run again") from None
-                self._before_retry(attempt, None, idempotent, recover)
+                owed = self._before_retry(attempt, None, owed=owed, create=create, recover=recover)
                 continue
             if self.observe is not None:
                 self.observe(response)
+            if response.status_code < 500:
+                self.unsettled.pop(line, None)
+            # A 5xx does not say whether a write happened (a 429 or 408 says it did not), and a
+            # gateway's 502 or 504 may answer for a server still working on it.
+            unknown = method != "GET" and response.status_code >= 500
+            owed = self.timeout if unknown and response.status_code in GATEWAY_STATUSES else owed
             if response.status_code not in RETRY_STATUSES or attempt >= self.retry.attempts:
+                self._let_land(owed)
                 return response
-            ambiguous = response.status_code >= 500
-            self._before_retry(attempt, response, idempotent or not ambiguous, recover)
+            owed = self._before_retry(attempt, response, owed=owed, create=create and unknown,
+                                      recover=recover)
 
     def _before_retry(
-        self, attempt: int, response: requests.Response | None, safe: bool, recover: Recover | None,
-    ) -> None:
-        self.sleep(self.retry.delay(attempt, response))
-        if not safe:
+        self,
+        attempt: int,
+        response: requests.Response | None,
+        *,
+        owed: float,
+        create: bool,
+        recover: Recover | None,
+    ) -> float:
+        """Wait before the next attempt; return how long an unanswered write may still take to land.
+
+        A create that may have happened is given all that time, so that `recover` sees and undoes
+        what it made before the retry; any other write is retried after the backoff, and its late
+        landing is waited for once the retry is answered (`_let_land`).
+        """
+        raise_pending()
+        delay = self.retry.delay(attempt, response)
+        if create:
             if recover is None:
                 raise StepFailed("a create got no clear answer and cannot be retried safely",
                                  hint="check the account for a duplicate, then run again")
+            delay = max(delay, owed)
+        self.sleep(delay)
+        if create and recover is not None:
             with self.off_the_record():
                 recover()
+        return max(0.0, owed - delay)
+
+    def _let_land(self, owed: float) -> None:
+        """Wait until an unanswered write can no longer land, so it cannot land after what follows.
+
+        An attempt the server answers more than one request timeout after the client gave up on
+        it is taken as never to land.
+        """
+        if owed > 0:
+            raise_pending()
+            self.sleep(owed)
 
 
 def _path(url: str) -> str:

@@ -43,10 +43,15 @@ class Ledger:
 def cleanup(pd: Client, ledger: Ledger) -> list[str]:
     """Delete everything in the ledger, service first; return what could not be deleted.
 
+    Creates that never got a clear answer are undone first, by their `recover`: what they made is
+    in no ledger, and may hold what the ledger's resources need (a service holds its policy).
     Every failure is caught and reported rather than raised: one stubborn resource must not keep
     the others alive in the account.
     """
     with pd.off_the_record():
+        for line, recover in list(pd.unsettled.items()):
+            if _quietly(partial(_undo, recover)):
+                del pd.unsettled[line]
         for service_id in list(ledger.entries["service"]):
             _quietly(partial(_resolve_open, pd, {"service_ids[]": service_id}))
         for kind in ORDER:
@@ -57,6 +62,11 @@ def cleanup(pd: Client, ledger: Ledger) -> list[str]:
                 if _quietly(partial(_delete, pd, kind, resource_id)):
                     ledger.strike(kind, resource_id)
     return ledger.describe()
+
+
+def _undo(recover: Callable[[], None]) -> bool:
+    recover()
+    return True
 
 
 def _delete(pd: Client, kind: str, resource_id: str) -> bool:

@@ -31,7 +31,7 @@ from harness.progress import Progress, Silent
 from harness.scenario import PUBLIC_NAMES, scenario
 from harness.scrub import Scrubber
 from harness.settings import Settings
-from harness.signals import Terminated, signals_ignored, signals_raise
+from harness.signals import Terminated, raise_pending, signals_ignored, signals_raise, take_pending
 from harness.steps import Run, StepResult, execute
 from harness.vault import Vault
 
@@ -94,13 +94,16 @@ def record_scenario(
                 progress.step_started(step)
                 with recorder.use_cassette(step.cassette):
                     result = execute(step, client, run, progress=progress, scrub=vault.replace_known)
+                raise_pending()
                 results.append(result)
                 progress.step_finished(result)
     except BaseException as exc:
+        # A signal that came during the request that failed still says how the run ended.
+        stop = take_pending() or exc
         failed = scenario.steps[len(results)]
         with signals_ignored():
             leftovers = cleanup(client, run.ledger)
-        raise _explain(exc, failed.slug, leftovers) from None
+        raise _explain(stop, failed.slug, leftovers) from None
     finally:
         client.close()
     manifest = _manifest(settings, vault)

@@ -1,9 +1,9 @@
-"""`/incidents/{id}/notes`: list (not paginated) and add (From required; 201 as the live API)."""
+"""`/incidents/{id}/notes`: list (not paginated), add (From required; 201 as the live API), delete."""
 
 from __future__ import annotations
 
 from harness.sandbox import transitions
-from harness.sandbox.api import Call, Reply, Route, invalid
+from harness.sandbox.api import Call, Reply, Route, invalid, lookup, not_found
 from harness.sandbox.body import required_text, wrapped
 from harness.sandbox.incidents import find_incident
 from harness.sandbox.records import Note
@@ -36,6 +36,18 @@ def create_note(call: Call) -> Reply:
         return Reply(201, {"note": render_note(call, note)})
 
 
+def delete_note(call: Call) -> Reply:
+    """Delete one of an incident's notes; a note of another incident is not found."""
+    account = call.account
+    with account.lock:
+        incident = find_incident(call, call.args["id"])
+        note = lookup(account.notes, call.args["note_id"], "Note Not Found", 2100)
+        if note.incident_id != incident.id:
+            raise not_found("Note Not Found", 2100)
+        del account.notes[note.id]
+    return Reply(204, None)
+
+
 def render_note(call: Call, note: Note) -> Json:
     """Render a note with its author and channel."""
     return {
@@ -51,4 +63,5 @@ def render_note(call: Call, note: Note) -> Json:
 ROUTES = (
     Route("/incidents/<id>/notes", "GET", list_notes),
     Route("/incidents/<id>/notes", "POST", create_note, from_header="required"),
+    Route("/incidents/<id>/notes/<note_id>", "DELETE", delete_note),
 )
