@@ -113,3 +113,21 @@ def test_sandbox_command_serves_until_ctrl_c(tmp_path: object) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
+
+
+def test_readme_reliability_table_states_the_suites_counts() -> None:
+    """The README's reliability table says how many cases the suites run, from their own counts."""
+    import re
+    from pathlib import Path
+
+    from _reliability import COUNTS, FUZZ_EXAMPLES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    stated = [row.split("|")[2].strip() for row in section.splitlines()
+              if row.startswith("| ") and not row.startswith("| What")]
+    expected = [str(n) for n in COUNTS.values()]
+    expected[list(COUNTS).index("damaged recordings")] = f"{COUNTS['damaged recordings']} × 3"
+    expected[list(COUNTS).index("junk properties")] = f"{COUNTS['junk properties']} × {FUZZ_EXAMPLES}"
+    assert stated == expected
+    assert re.search(r"Every case passes", section)
