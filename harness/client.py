@@ -225,7 +225,10 @@ class Client:
         """
         if owed > 0:
             raise_pending()
-            self.sleep(owed)
+            # The wait belongs to the write: a signal now stops the run once it is over, so the
+            # cleanup cannot run before the write lands.
+            with request_in_flight():
+                self.sleep(owed)
 
 
 def _path(url: str) -> str:

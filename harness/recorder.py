@@ -87,10 +87,12 @@ def record_scenario(
     persister = MemoryPersister()
     recorder = _recording_vcr(client, scrubber, persister)
     results: list[StepResult] = []
+    where = "the account check"
     try:
         with signals_raise():
             check_account(client, settings=settings, vault=vault)
             for step in scenario.steps:
+                where = f"step {step.slug}"
                 progress.step_started(step)
                 with recorder.use_cassette(step.cassette):
                     result = execute(step, client, run, progress=progress, scrub=vault.replace_known)
@@ -100,10 +102,9 @@ def record_scenario(
     except BaseException as exc:
         # A signal that came during the request that failed still says how the run ended.
         stop = take_pending() or exc
-        failed = scenario.steps[len(results)]
         with signals_ignored():
             leftovers = cleanup(client, run.ledger)
-        raise _explain(stop, failed.slug, leftovers) from None
+        raise _explain(stop, where, leftovers) from None
     finally:
         client.close()
     manifest = _manifest(settings, vault)
@@ -161,22 +162,22 @@ def _manifest(settings: Settings, vault: Vault) -> Manifest:
     )
 
 
-def _explain(exc: BaseException, slug: str, leftovers: list[str]) -> BaseException:
+def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseException:
     """Turn what stopped the run into the error the CLI reports, with the cleanup's outcome."""
     tail = ("; cleanup done, nothing left in the account" if not leftovers
             else f"; cleanup could not delete: {', '.join(leftovers)} (delete them by hand)")
     kept = "; the previous recording was left untouched"
     if isinstance(exc, KeyboardInterrupt):
-        return Interrupted(f"interrupted during step {slug}{tail}{kept}", signal_exit_code=130)
+        return Interrupted(f"interrupted during {where}{tail}{kept}", signal_exit_code=130)
     if isinstance(exc, Terminated):
-        return Interrupted(f"terminated during step {slug}{tail}{kept}", signal_exit_code=143)
+        return Interrupted(f"terminated during {where}{tail}{kept}", signal_exit_code=143)
     if isinstance(exc, HarnessError) and not isinstance(exc, StepFailed):
         exc.args = (f"{exc}{tail if leftovers else ''}",)
         return exc
     if isinstance(exc, StepFailed):
-        return StepFailed(f"step {slug} failed: {exc}{tail}{kept}", hint=exc.hint)
+        return StepFailed(f"{where} failed: {exc}{tail}{kept}", hint=exc.hint)
     if isinstance(exc, (KeyError, TypeError, ValueError, IndexError)):
-        return StepFailed(f"step {slug} failed: PagerDuty's answer lacked what the scenario needs "
+        return StepFailed(f"{where} failed: PagerDuty's answer lacked what the scenario needs "
                           f"({type(exc).__name__}: {exc}){tail}{kept}",
                           hint="the API may have changed: compare with `harness drift`")
     return exc
