@@ -6,11 +6,11 @@ each cell made and its v2 mapping are in PagerDuty's notes that came with the no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.client import Client, expect_success
 from harness.errors import StepFailed
+from harness.lookups import delete_named, named, report_window, triggered_incident
 from harness.steps import Run, Scenario, poll
 
 SERVICE_NAME = "Notenook Incident Testing Service"  # sic: the notebook's own spelling
@@ -24,36 +24,16 @@ PUBLIC_NAMES = (SERVICE_NAME, USER_NAME, POLICY_NAME, INTEGRATION_NAME)
 scenario = Scenario()
 
 
-def _named(pd: Client, path: str, key: str, name: str) -> list[dict[str, Any]]:
-    """Objects whose name is exactly `name`: PagerDuty's `query` also matches substrings."""
-    found = expect_success(pd.get(path, params={"query": name, "limit": 100}), f"GET {path}")
-    return [item for item in found.get(key, []) if item.get("name") == name]
-
-
-def _delete_named(pd: Client, run: Run | None, path: str, key: str, name: str) -> None:
-    for item in _named(pd, path, key, name):
-        expect_success(pd.delete(f"{path}/{item['id']}"), f"delete leftover {item['id']}")
-        if run is not None:
-            run.swept.append(f"{item.get('type', key)} {item['id']}")
-
-
-def _triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
-    params = {"service_ids[]": run.require("service_id"), "statuses[]": "triggered"}
-    found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
-    incidents: list[dict[str, Any]] = found.get("incidents", [])
-    return min(incidents, key=lambda i: i["incident_number"]) if incidents else None
-
-
 @scenario.step()
 def sweep_leftover_service(pd: Client, run: Run) -> None:
     """Let's delete the service if it has been created during earlier notebook runs."""
-    _delete_named(pd, run, "/services", "services", SERVICE_NAME)
+    delete_named(pd, run, "/services", "services", SERVICE_NAME)
 
 
 @scenario.step()
 def find_or_create_test_user(pd: Client, run: Run) -> None:
     """Let's pick the test user if he already exists or create him in the opposite case."""
-    users = _named(pd, "/users", "users", USER_NAME)
+    users = named(pd, "/users", "users", USER_NAME)
     if users:
         run.user_id = users[0]["id"]
         run.swept.append(f"user {run.user_id} (reused, deleted at the end)")
@@ -75,7 +55,7 @@ def find_or_create_test_user(pd: Client, run: Run) -> None:
 @scenario.step()
 def sweep_leftover_escalation_policy(pd: Client, run: Run) -> None:
     """Let's delete the policy if it has been created during earlier notebook runs."""
-    _delete_named(pd, run, "/escalation_policies", "escalation_policies", POLICY_NAME)
+    delete_named(pd, run, "/escalation_policies", "escalation_policies", POLICY_NAME)
 
 
 @scenario.step()
@@ -90,7 +70,7 @@ def create_escalation_policy(pd: Client, run: Run) -> None:
     }}
     policy = expect_success(
         pd.post("/escalation_policies", body,
-                recover=lambda: _delete_named(pd, None, "/escalation_policies",
+                recover=lambda: delete_named(pd, None, "/escalation_policies",
                                               "escalation_policies", POLICY_NAME)),
         "create the escalation policy")["escalation_policy"]
     run.escalation_policy_id = policy["id"]
@@ -107,7 +87,7 @@ def create_service(pd: Client, run: Run) -> None:
     }}
     service = expect_success(
         pd.post("/services", body,
-                recover=lambda: _delete_named(pd, None, "/services", "services", SERVICE_NAME)),
+                recover=lambda: delete_named(pd, None, "/services", "services", SERVICE_NAME)),
         "create the service")["service"]
     run.service_id = service["id"]
     run.ledger.add("service", service["id"])
@@ -176,7 +156,7 @@ def count_incidents(pd: Client, run: Run) -> None:
 @scenario.step(polls=True)
 def find_triggered_incident(pd: Client, run: Run) -> None:
     """Let's pick a _triggered_ incident."""
-    run.incident = poll(pd, run, lambda: _triggered_incident(pd, run), what="a triggered incident")
+    run.incident = poll(pd, run, lambda: triggered_incident(pd, run), what="a triggered incident")
     run.first_incident = run.incident
 
 
@@ -258,7 +238,7 @@ def bulk_resolve_incidents(pd: Client, run: Run) -> None:
 @scenario.step(polls=True)
 def find_second_triggered_incident(pd: Client, run: Run) -> None:
     """Now we need another _triggered_ incident."""
-    run.incident = poll(pd, run, lambda: _triggered_incident(pd, run), what="another triggered incident")
+    run.incident = poll(pd, run, lambda: triggered_incident(pd, run), what="another triggered incident")
 
 
 @scenario.step()
@@ -268,26 +248,7 @@ def resolve_incident(pd: Client, run: Run) -> None:
                          "resolution": "Resolved by the harness scenario."}}
     resolved = expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "resolve")
     run.incident = resolved.get("incident", run.incident)
-    run.report_window = _window(run.first_incident, run.incident)
-
-
-def _window(first: dict[str, Any], last: dict[str, Any]) -> tuple[str, str]:
-    """From the minute the first incident was created to the minute after the last was resolved.
-
-    PagerDuty's timestamps have one-second precision and `until` is exclusive, so the notebook's
-    exact created..last-change range can be empty; whole minutes keep both incidents inside it.
-    """
-    since = _parse(first["created_at"]).replace(second=0)
-    until = _parse(last.get("last_status_change_at") or last["created_at"]).replace(second=0)
-    return _format(since), _format(until + timedelta(minutes=1))
-
-
-def _parse(stamp: str) -> datetime:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def _format(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    run.report_window = report_window(run.first_incident, run.incident)
 
 
 # The notebook's two report cells carry each other's sentences; each step here takes the sentence
