@@ -133,3 +133,14 @@ def test_readme_reliability_table_states_the_suites_counts() -> None:
         f"{COUNTS['junk properties']} {times} {FUZZ_EXAMPLES}")
     assert stated == expected
     assert re.search(r"Every case passes", section)
+
+
+def test_readme_scenario_table_lists_every_step_in_order() -> None:
+    """The README's scenario table names the same steps as `harness steps`, in the same order."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### The scenario", 1)[1].split("\n### ", 1)[0]
+    listed = re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", section, flags=re.MULTILINE)
+    assert listed == [(str(s.number), s.slug) for s in scenario.steps]
