@@ -153,7 +153,8 @@ def scrub_body_text(vault: Vault, text: str) -> str:
 def set_content_length(response: dict[str, Any]) -> None:
     """Keep Content-Length true to the rewritten body, or replay would read a short body."""
     headers = response.get("headers", {})
-    length = len(response.get("body", {}).get("string", b""))
+    body = response.get("body", {}).get("string", b"")
+    length = len(body.encode() if isinstance(body, str) else body)
     for name in headers:
         if name.lower() == "content-length":
             headers[name] = [str(length)]
@@ -203,11 +204,7 @@ class Scrubber:
             return interactions
         swept: list[dict[str, Any]] = _map_strings(interactions, self.vault.replace_known)
         for interaction in swept:
-            body = interaction["response"].get("body", {})
-            if isinstance(body.get("string"), str):
-                body["string"] = body["string"].encode()
-                set_content_length(interaction["response"])
-                body["string"] = body["string"].decode()
+            set_content_length(interaction["response"])
         return swept
 
 

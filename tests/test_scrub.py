@@ -128,10 +128,12 @@ def test_sweep_replaces_secrets_learned_after_an_exchange() -> None:
     """A name first seen in a later exchange is still removed from earlier ones at save time."""
     vault = Vault()
     early = [{"request": {"uri": "https://api.pagerduty.com/log_entries"},
-              "response": {"headers": {}, "body": {"string": "Acknowledged by Grace Hopper"}}}]
+              "response": {"headers": {"Content-Length": ["30"]},
+                           "body": {"string": "Acknowledged by Grace Hopper é"}}}]
     vault.learn("name", "Grace Hopper")
     swept = Scrubber(vault).sweep(early)
-    assert swept[0]["response"]["body"]["string"] == "Acknowledged by Person 1"
+    assert swept[0]["response"]["body"]["string"] == "Acknowledged by Person 1 é"
+    assert swept[0]["response"]["headers"]["Content-Length"] == ["27"]  # bytes, é counts two
 
 
 def test_body_text_is_reindented_and_unescaped() -> None:
