@@ -100,8 +100,7 @@ def accept_command(*, directory: Path, accepted: Path) -> str:
 
 def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
                   color: bool) -> tuple[str, bool]:
-    from harness.drift import compute_drift
-    from harness.report import render
+    from harness.drift import compute_drift, render
 
     report = compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)

@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.cassettes import Recording
 from harness.client import RetryPolicy
-from harness.normalise import normalise_text, request_label
+from harness.drift.normalise import normalise_text, request_label
 from harness.progress import Silent
 from harness.sandbox import Fault, Sandbox
 from harness.scenario import NOTE, POLICY_NAME, SERVICE_NAME, USER_NAME, scenario

@@ -14,9 +14,9 @@ import pytest
 import yaml
 
 from harness.cassettes import load_recording
-from harness.drift import Change, DriftReport, Severity, compute_drift
+from harness.drift import KINDS, Change, DriftReport, Severity, compute_drift
+from harness.drift.normalise import request_label
 from harness.errors import ConfigError
-from harness.normalise import request_label
 
 BASELINE = Path(__file__).parent / "data" / "drift" / "baseline"
 BREAKING, WARNING, INFO = Severity.BREAKING, Severity.WARNING, Severity.INFO
@@ -417,3 +417,10 @@ def test_severities_are_ordered() -> None:
     """Breaking outranks warning, which outranks info."""
     assert sorted([WARNING, BREAKING, INFO]) == [INFO, WARNING, BREAKING]
     assert [s.label for s in Severity] == ["info", "warning", "breaking"]
+
+
+def test_the_readme_documents_every_kind_of_the_registry() -> None:
+    """The README's table of kinds lists exactly the registry's kinds, severities and meanings."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = re.findall(r"^\| `([a-z-]+)` \| (breaking|warning|info) \| (.+) \|$", readme, re.M)
+    assert rows == [(k.id, k.severity.label, k.doc) for k in KINDS.values()]

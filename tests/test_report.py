@@ -12,9 +12,8 @@ import pytest
 import yaml
 
 from harness.cassettes import load_recording
-from harness.drift import Change, DriftReport, Severity, compute_drift
+from harness.drift import FORMATS, Change, DriftReport, Severity, compute_drift, render
 from harness.errors import ConfigError
-from harness.report import FORMATS, render
 
 BASELINE = Path(__file__).parent / "data" / "drift" / "baseline"
 LIST = "#1 GET /incidents?limit=100"

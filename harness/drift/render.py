@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 import click
 
-from harness.drift import Change, DriftReport, Severity, parse_severity
+from harness.drift.kinds import Severity, parse_severity
+from harness.drift.model import Change, DriftReport
 from harness.errors import ConfigError
 
 FORMATS = ("text", "markdown", "json", "junit")

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from harness.cassettes import Interaction, Recording
-from harness.shape import UNTYPED, ShapeBuilder
+from harness.drift.shape import UNTYPED, ShapeBuilder
 
 # Placeholders for values that differ between runs of an unchanged API.  Order matters: a
 # timestamp holds digits that the number rule would otherwise take apart.
