@@ -58,3 +58,7 @@ class Interrupted(HarnessError):
     def __init__(self, message: str, *, signal_exit_code: int, hint: str = "") -> None:
         super().__init__(message, hint=hint)
         self.exit_code = signal_exit_code
+
+
+class AnswerLacksField(StepFailed):
+    """A 2xx answer lacks a field the scenario needs: PagerDuty changed, or the step asks wrongly."""

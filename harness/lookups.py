@@ -6,7 +6,33 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from harness.client import Client, expect_success
+from harness.errors import AnswerLacksField
 from harness.steps import Run
+
+
+def dig(body: Any, *path: str | int, what: str) -> Any:
+    """The value at `path` in an answer's JSON, or `AnswerLacksField` naming what is missing.
+
+    Only a missing key, index or container means "the answer lacks it"; any other error in a step
+    is a bug in the scenario and stays a traceback.
+    """
+    value = body
+    for depth, key in enumerate(path):
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            lacking = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path[: depth + 1])
+            raise AnswerLacksField(f"{what}: PagerDuty's answer lacks {lacking.lstrip('.')}",
+                                   hint="the API may have changed: compare with `harness drift`") from None
+    return value
+
+
+def incident_in(body: Any, *path: str | int, what: str) -> dict[str, Any]:
+    """An incident from an answer, with the fields later steps read from it checked once here."""
+    incident: dict[str, Any] = dig(body, *path, what=what)
+    for name in ("id", "incident_number", "created_at"):
+        dig(incident, name, what=what)
+    return incident
 
 
 def named(pd: Client, path: str, key: str, name: str) -> list[dict[str, Any]]:
@@ -18,16 +44,18 @@ def named(pd: Client, path: str, key: str, name: str) -> list[dict[str, Any]]:
 def delete_named(pd: Client, run: Run | None, path: str, key: str, name: str) -> None:
     """Delete every object named exactly `name`; a run notes each one as a swept leftover."""
     for item in named(pd, path, key, name):
-        expect_success(pd.delete(f"{path}/{item['id']}"), f"delete leftover {item['id']}")
+        item_id = dig(item, "id", what=f"GET {path}")
+        expect_success(pd.delete(f"{path}/{item_id}"), f"delete leftover {item_id}")
         if run is not None:
-            run.swept.append(f"{item.get('type', key)} {item['id']}")
+            run.swept.append(f"{item.get('type', key)} {item_id}")
 
 
 def triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
     """The oldest triggered incident on the run's service, if PagerDuty has made one yet."""
-    params = {"service_ids[]": run.require("service_id"), "statuses[]": "triggered"}
+    params = {"service_ids[]": run.service_id, "statuses[]": "triggered"}
     found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
-    incidents: list[dict[str, Any]] = found.get("incidents", [])
+    incidents = [incident_in(found, "incidents", n, what="GET /incidents")
+                 for n in range(len(found.get("incidents", [])))]
     return min(incidents, key=lambda i: i["incident_number"]) if incidents else None
 
 

@@ -175,9 +175,6 @@ def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseExcept
         exc.args = (f"{exc}{tail if leftovers else ''}",)
         return exc
     if isinstance(exc, StepFailed):
-        return StepFailed(f"{where} failed: {exc}{tail}{kept}", hint=exc.hint)
-    if isinstance(exc, (KeyError, TypeError, ValueError, IndexError)):
-        return StepFailed(f"{where} failed: PagerDuty's answer lacked what the scenario needs "
-                          f"({type(exc).__name__}: {exc}){tail}{kept}",
-                          hint="the API may have changed: compare with `harness drift`")
+        return type(exc)(f"{where} failed: {exc}{tail}{kept}", hint=exc.hint)
+    # Anything else is a bug in the harness or the scenario: it stays a traceback (after cleanup).
     return exc

@@ -121,7 +121,7 @@ class Replayer:
                 result = execute(step, self.client, self.run, progress=self.progress)
             except CannotOverwriteExistingCassetteException as exc:
                 raise self._unmatched(step, cassette, exc) from None
-            except (StepFailed, KeyError, TypeError, ValueError, IndexError) as exc:
+            except StepFailed as exc:
                 raise self._mismatch(step, cassette, "the recorded answers do not let the step "
                                      f"complete ({type(exc).__name__}: {exc})") from None
             unplayed = [i for i, _ in enumerate(played.data) if not played.play_counts[i]]

@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.client import Client, expect_success
 from harness.errors import StepFailed
-from harness.lookups import delete_named, named, report_window, triggered_incident
+from harness.lookups import delete_named, dig, incident_in, named, report_window, triggered_incident
 from harness.steps import Run, Scenario, poll
 
 SERVICE_NAME = "Notenook Incident Testing Service"  # sic: the notebook's own spelling
@@ -35,19 +35,20 @@ def find_or_create_test_user(pd: Client, run: Run) -> None:
     """Let's pick the test user if he already exists or create him in the opposite case."""
     users = named(pd, "/users", "users", USER_NAME)
     if users:
-        run.user_id = users[0]["id"]
+        run.user_id = dig(users, 0, "id", what="GET /users")
         run.swept.append(f"user {run.user_id} (reused, deleted at the end)")
     else:
         def recover() -> None:
             for user in expect_success(pd.get("/users", params={"query": run.test_user_email}),
                                        "GET /users").get("users", []):
                 if user.get("email") == run.test_user_email:
-                    expect_success(pd.delete(f"/users/{user['id']}"), "delete half-created user")
+                    user_id = dig(user, "id", what="GET /users")
+                    expect_success(pd.delete(f"/users/{user_id}"), "delete half-created user")
 
         body = {"user": {"type": "user", "name": USER_NAME, "email": run.test_user_email,
                          "role": "user"}}
-        run.user_id = expect_success(pd.post("/users", body, recover=recover),
-                                     "create the test user")["user"]["id"]
+        created = expect_success(pd.post("/users", body, recover=recover), "create the test user")
+        run.user_id = dig(created, "user", "id", what="create the test user")
     # A found user is a leftover of an earlier run: this run deletes it at the end either way.
     run.ledger.add("user", run.user_id)
 
@@ -65,16 +66,17 @@ def create_escalation_policy(pd: Client, run: Run) -> None:
         "type": "escalation_policy", "name": POLICY_NAME, "num_loops": 2,
         "escalation_rules": [{
             "escalation_delay_in_minutes": 22,
-            "targets": [{"id": run.require("user_id"), "type": "user_reference"}],
+            "targets": [{"id": run.user_id, "type": "user_reference"}],
         }],
     }}
-    policy = expect_success(
+    created = expect_success(
         pd.post("/escalation_policies", body,
                 recover=lambda: delete_named(pd, None, "/escalation_policies",
                                               "escalation_policies", POLICY_NAME)),
-        "create the escalation policy")["escalation_policy"]
-    run.escalation_policy_id = policy["id"]
-    run.ledger.add("escalation_policy", policy["id"])
+        "create the escalation policy")
+    run.escalation_policy_id = dig(created, "escalation_policy", "id",
+                                   what="create the escalation policy")
+    run.ledger.add("escalation_policy", run.escalation_policy_id)
 
 
 @scenario.step()
@@ -82,25 +84,25 @@ def create_service(pd: Client, run: Run) -> None:
     """Let's now create a _generic_events_api_ service"""
     body = {"service": {
         "type": "service", "name": SERVICE_NAME,
-        "escalation_policy": {"id": run.require("escalation_policy_id"),
+        "escalation_policy": {"id": run.escalation_policy_id,
                               "type": "escalation_policy_reference"},
     }}
-    service = expect_success(
+    created = expect_success(
         pd.post("/services", body,
                 recover=lambda: delete_named(pd, None, "/services", "services", SERVICE_NAME)),
-        "create the service")["service"]
-    run.service_id = service["id"]
-    run.ledger.add("service", service["id"])
+        "create the service")
+    run.service_id = dig(created, "service", "id", what="create the service")
+    run.ledger.add("service", run.service_id)
 
 
 @scenario.step()
 def create_integration(pd: Client, run: Run) -> None:
     """Here we initialize a PagerDuty Integration API client. We will use it for triggering incidents."""
-    service_id = run.require("service_id")
+    service_id = run.service_id
 
     def recover() -> None:
-        service = expect_success(pd.get(f"/services/{service_id}"), "GET the service")["service"]
-        if service.get("integrations"):
+        service = expect_success(pd.get(f"/services/{service_id}"), "GET the service")
+        if dig(service, "service", what="GET the service").get("integrations"):
             # Integrations cannot be deleted through the API, so a retry could only duplicate it.
             raise StepFailed("the integration may have been created by the request that got no "
                              "answer; not retrying, to avoid a duplicate",
@@ -108,10 +110,10 @@ def create_integration(pd: Client, run: Run) -> None:
 
     body = {"integration": {"type": "events_api_v2_inbound_integration", "name": INTEGRATION_NAME,
                             "service": {"id": service_id, "type": "service_reference"}}}
-    integration = expect_success(pd.post(f"/services/{service_id}/integrations", body,
-                                         recover=recover), "create the integration")["integration"]
-    run.integration_id = integration["id"]
-    run.routing_key = integration.get("integration_key", "")
+    created = expect_success(pd.post(f"/services/{service_id}/integrations", body,
+                                     recover=recover), "create the integration")
+    run.integration_id = dig(created, "integration", "id", what="create the integration")
+    run.routing_key = dig(created, "integration", "integration_key", what="create the integration")
 
 
 @scenario.step(expect={"POST": 202})
@@ -119,7 +121,7 @@ def trigger_incidents(pd: Client, run: Run) -> None:
     """Let's trigger a couple of incidents right now."""
     for number, title in enumerate(INCIDENT_TITLES, start=1):
         # A dedup key of our own makes a retried trigger land on the same alert, never a new one.
-        event = {"routing_key": run.require("routing_key"), "event_action": "trigger",
+        event = {"routing_key": run.routing_key, "event_action": "trigger",
                  "dedup_key": f"harness-{run.service_id}-{number}",
                  "payload": {"summary": title, "source": "harness", "severity": "critical"}}
         expect_success(pd.enqueue(event), "trigger an incident")
@@ -130,7 +132,7 @@ def wait_for_incidents(pd: Client, run: Run) -> None:
     """It may take some time for PagerDuty to process incident triggering. At this point we recommend to wait about 30 seconds."""  # noqa: E501
 
     def both_triggered() -> list[dict[str, Any]] | None:
-        params = {"service_ids[]": run.require("service_id"), "statuses[]": "triggered"}
+        params = {"service_ids[]": run.service_id, "statuses[]": "triggered"}
         found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
         incidents: list[dict[str, Any]] = found.get("incidents", [])
         return incidents if len(incidents) >= len(INCIDENT_TITLES) else None
@@ -178,7 +180,7 @@ def acknowledge_incident(pd: Client, run: Run) -> None:
 @scenario.step()
 def reassign_incident(pd: Client, run: Run) -> None:
     """Reassign an incident."""
-    assignee = {"id": run.require("user_id"), "type": "user_reference"}
+    assignee = {"id": run.user_id, "type": "user_reference"}
     body = {"incident": {"type": "incident_reference", "assignments": [{"assignee": assignee}]}}
     expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "reassign the incident")
 
@@ -197,7 +199,8 @@ def create_note(pd: Client, run: Run) -> None:
     def recover() -> None:
         for note in expect_success(pd.get(path), "list notes").get("notes", []):
             if note.get("content") == NOTE:
-                expect_success(pd.delete(f"{path}/{note['id']}"), "delete half-created note")
+                note_id = dig(note, "id", what="list notes")
+                expect_success(pd.delete(f"{path}/{note_id}"), "delete half-created note")
 
     expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover), "create a note")
     # Read the notes back, so the recording shows the new note where a client would look for it.
@@ -217,13 +220,13 @@ def list_log_entries(pd: Client, run: Run) -> None:
     if not entries:
         raise StepFailed("the account lists no log entries", hint="run the whole scenario again")
     # "Let's pick a log entry": the notebook takes the first one listed.
-    run.log_entry_id = entries[0]["id"]
+    run.log_entry_id = dig(entries, 0, "id", what="list log entries")
 
 
 @scenario.step()
 def get_log_entry(pd: Client, run: Run) -> None:
     """Get details for a specific incident log entry. This method provides additional information you can use to get at raw event data."""  # noqa: E501
-    path = f"/log_entries/{run.require('log_entry_id')}"
+    path = f"/log_entries/{run.log_entry_id}"
     expect_success(pd.get(path, params={"include[]": "channels"}), "get a log entry")
 
 
@@ -247,7 +250,7 @@ def resolve_incident(pd: Client, run: Run) -> None:
     body = {"incident": {"type": "incident_reference", "status": "resolved",
                          "resolution": "Resolved by the harness scenario."}}
     resolved = expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "resolve")
-    run.incident = resolved.get("incident", run.incident)
+    run.incident = incident_in(resolved, "incident", what="resolve")
     run.report_window = report_window(run.first_incident, run.incident)
 
 
@@ -258,7 +261,7 @@ def incidents_per_time_report(pd: Client, run: Run) -> None:
     """Get high level statistics about the number of incidents created for the desired time period, summed daily, weekly or monthly"""  # noqa: E501
     since, until = run.report_window
     body = {"filters": {"created_at_start": since, "created_at_end": until,
-                        "service_ids": [run.require("service_id")]},
+                        "service_ids": [run.service_id]},
             "aggregate_unit": "day", "time_zone": "Etc/UTC"}
     # A report only reads: a retry after a 5xx or a timeout cannot create anything twice.
     expect_success(pd.post("/analytics/metrics/incidents/all", body, query=True), "incidents report")
@@ -283,7 +286,7 @@ def list_notifications(pd: Client, run: Run) -> None:
 @scenario.step()
 def delete_service(pd: Client, run: Run) -> None:
     """Garbage collection: remove a test service, escalation policy and user"""
-    service_id = run.require("service_id")
+    service_id = run.service_id
     expect_success(pd.delete(f"/services/{service_id}"), "delete the service")
     run.ledger.strike("service", service_id)
 
@@ -291,7 +294,7 @@ def delete_service(pd: Client, run: Run) -> None:
 @scenario.step()
 def delete_escalation_policy(pd: Client, run: Run) -> None:
     """Garbage collection: the escalation policy goes once no service uses it."""
-    policy_id = run.require("escalation_policy_id")
+    policy_id = run.escalation_policy_id
     expect_success(pd.delete(f"/escalation_policies/{policy_id}"), "delete the escalation policy")
     run.ledger.strike("escalation_policy", policy_id)
 
@@ -299,17 +302,19 @@ def delete_escalation_policy(pd: Client, run: Run) -> None:
 @scenario.step()
 def resolve_test_user_incidents(pd: Client, run: Run) -> None:
     """In order to remove a user, we should resolve all the incidents assigned to him."""
-    params = {"user_ids[]": run.require("user_id"), "limit": 100}
-    incidents = expect_success(pd.get("/incidents", params=params), "GET /incidents")["incidents"]
-    if incidents:
-        body = {"incidents": [{"id": i["id"], "type": "incident_reference", "status": "resolved"}
-                              for i in incidents]}
+    params = {"user_ids[]": run.user_id, "limit": 100}
+    listed = expect_success(pd.get("/incidents", params=params), "GET /incidents")
+    ids = [dig(listed, "incidents", n, "id", what="GET /incidents")
+           for n in range(len(dig(listed, "incidents", what="GET /incidents")))]
+    if ids:
+        body = {"incidents": [{"id": i, "type": "incident_reference", "status": "resolved"}
+                              for i in ids]}
         expect_success(pd.put("/incidents", body), "resolve the test user's incidents")
 
 
 @scenario.step()
 def delete_test_user(pd: Client, run: Run) -> None:
     """Now we are free to delete the user"""
-    user_id = run.require("user_id")
+    user_id = run.user_id
     expect_success(pd.delete(f"/users/{user_id}"), "delete the test user")
     run.ledger.strike("user", user_id)

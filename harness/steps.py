@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import requests
 
@@ -43,32 +43,48 @@ class Step:
         return self.expect[method.upper()]
 
 
-@dataclass
+class Needed(Generic[T]):
+    """A value one step stores for later ones; read before it is stored, it stops the run clearly.
+
+    Reading it too early is a scenario bug (steps out of order) or an earlier step that found
+    nothing, so it raises `StepFailed` naming the value, never an AttributeError.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, run: Run, owner: type | None = None) -> T:
+        try:
+            value: T = run.__dict__[self.name]
+        except KeyError:
+            raise StepFailed(f"no {self.name.replace('_', ' ')}: an earlier step did not provide one",
+                             hint="run the whole scenario from the start") from None
+        return value
+
+    def __set__(self, run: Run, value: T) -> None:
+        run.__dict__[self.name] = value
+
+
 class Run:
     """What the steps of one run share: the ids they found or created, and the cleanup ledger."""
 
-    test_user_email: str
-    poll_timeout: float
-    ledger: Ledger = field(default_factory=Ledger)
-    clock: Callable[[], float] = time.monotonic
-    user_id: str = ""
-    escalation_policy_id: str = ""
-    service_id: str = ""
-    integration_id: str = ""
-    routing_key: str = ""
-    incident: dict[str, Any] = field(default_factory=dict)
-    first_incident: dict[str, Any] = field(default_factory=dict)
-    log_entry_id: str = ""
-    report_window: tuple[str, str] = ("", "")
-    swept: list[str] = field(default_factory=list)
+    user_id = Needed[str]()
+    escalation_policy_id = Needed[str]()
+    service_id = Needed[str]()
+    integration_id = Needed[str]()
+    routing_key = Needed[str]()
+    incident = Needed[dict[str, Any]]()
+    first_incident = Needed[dict[str, Any]]()
+    log_entry_id = Needed[str]()
+    report_window = Needed[tuple[str, str]]()
 
-    def require(self, name: str) -> str:
-        """The id an earlier step stored, or a clear stop if that step found none."""
-        value = getattr(self, name)
-        if not value:
-            raise StepFailed(f"no {name.replace('_', ' ')}: an earlier step did not provide one",
-                             hint="run the whole scenario from the start")
-        return str(value)
+    def __init__(self, *, test_user_email: str, poll_timeout: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.test_user_email = test_user_email
+        self.poll_timeout = poll_timeout
+        self.clock = clock
+        self.ledger = Ledger()
+        self.swept: list[str] = []
 
 
 @dataclass(frozen=True)
