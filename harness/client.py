@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -23,6 +22,7 @@ import requests
 from harness.errors import StepFailed
 from harness.settings import EVENTS_PATH
 from harness.signals import raise_pending, request_in_flight
+from harness.tape import Recover, Tape
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -64,10 +64,6 @@ def _server_hint(response: requests.Response) -> float | None:
     return None
 
 
-Recover = Callable[[], None]
-Observer = Callable[[requests.Response], None]
-
-
 class Client:
     """PagerDuty REST v2 and Events v2 over one `requests.Session`."""
 
@@ -81,7 +77,7 @@ class Client:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        observe: Observer | None = None,
+        tape: Tape | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.events_url = events_url.rstrip("/") + EVENTS_PATH
@@ -89,11 +85,7 @@ class Client:
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        self.observe = observe
-        self.unrecorded = False
-        # The `recover` of each create sent but not yet clearly answered, by request line: what
-        # such a create made is in no ledger, so cleanup calls these to undo it.
-        self.unsettled: dict[str, Recover] = {}
+        self.tape = tape or Tape()
         self.session = requests.Session()
         self.session.headers.update({
             "Accept": ACCEPT,
@@ -103,15 +95,6 @@ class Client:
 
     def close(self) -> None:
         self.session.close()
-
-    @contextmanager
-    def off_the_record(self) -> Iterator[None]:
-        """Requests made inside are sent but never written to a cassette (recovery, cleanup)."""
-        previous, self.unrecorded = self.unrecorded, True
-        try:
-            yield
-        finally:
-            self.unrecorded = previous
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> requests.Response:
         return self._send("GET", self.api_url + path, params=params)
@@ -154,7 +137,8 @@ class Client:
         create = method == "POST" and not (events or query)
         line = f"{method} {_path(url)}"
         if create and recover is not None:
-            self.unsettled[line] = recover
+            # What such a create made is in no ledger: cleanup calls `recover` to undo it.
+            self.tape.unsettled[line] = recover
         # Seconds an unanswered write may still take to land, not yet waited for.
         owed = 0.0
         attempt = 0
@@ -175,10 +159,9 @@ class Client:
                                      hint="check the network or the API status, then run again") from None
                 owed = self._before_retry(attempt, None, owed=owed, create=create, recover=recover)
                 continue
-            if self.observe is not None:
-                self.observe(response)
+            self.tape.heard(response)
             if response.status_code < 500:
-                self.unsettled.pop(line, None)
+                self.tape.unsettled.pop(line, None)
             # A 5xx does not say whether a write happened (a 429 or 408 says it did not), and a
             # gateway's 502 or 504 may answer for a server still working on it.
             unknown = method != "GET" and response.status_code >= 500
@@ -213,7 +196,7 @@ class Client:
             delay = max(delay, owed)
         self.sleep(delay)
         if create and recover is not None:
-            with self.off_the_record():
+            with self.tape.off_the_record():
                 recover()
         return max(0.0, owed - delay)
 

@@ -48,10 +48,10 @@ def cleanup(pd: Client, ledger: Ledger) -> list[str]:
     Every failure is caught and reported rather than raised: one stubborn resource must not keep
     the others alive in the account.
     """
-    with pd.off_the_record():
-        for line, recover in list(pd.unsettled.items()):
+    with pd.tape.off_the_record():
+        for line, recover in list(pd.tape.unsettled.items()):
             if _quietly(partial(_undo, recover)):
-                del pd.unsettled[line]
+                del pd.tape.unsettled[line]
         for service_id in list(ledger.entries["service"]):
             _quietly(partial(_resolve_open, pd, {"service_ids[]": service_id}))
         for kind in ORDER:

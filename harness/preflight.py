@@ -32,7 +32,7 @@ def check_account(client: Client, *, settings: Settings, vault: Vault) -> None:
     `GET /users?query=<From email>` answers all three: it needs a valid token, its users' html_url
     carries the account subdomain, and it finds the From user when there is one.
     """
-    with client.off_the_record():
+    with client.tape.off_the_record():
         try:
             response = client.get("/users", params={"query": settings.from_email, "limit": 100})
         except StepFailed as exc:

@@ -33,6 +33,7 @@ from harness.scrub import Scrubber
 from harness.settings import Settings
 from harness.signals import Terminated, raise_pending, signals_ignored, signals_raise, take_pending
 from harness.steps import Run, StepResult, execute
+from harness.tape import Tape
 from harness.vault import Vault
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
@@ -81,11 +82,13 @@ def record_scenario(
                         ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
         vault.learn(kind, value)
     scrubber = Scrubber(vault, disabled=disabled_scrubbers)
+    tape = Tape()
     client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
-                    from_email=settings.from_email, timeout=settings.request_timeout, retry=retry)
+                    from_email=settings.from_email, timeout=settings.request_timeout, retry=retry,
+                    tape=tape)
     run = Run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
     persister = MemoryPersister()
-    recorder = _recording_vcr(client, scrubber, persister)
+    recorder = _recording_vcr(tape, scrubber, persister)
     results: list[StepResult] = []
     where = "the account check"
     try:
@@ -122,9 +125,9 @@ def record_scenario(
                         seconds=time.monotonic() - started, swept=tuple(run.swept))
 
 
-def _recording_vcr(client: Client, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:
+def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:
     def skip_unrecorded(request: Any) -> Any:
-        return None if client.unrecorded else request
+        return request if tape.on_record else None
 
     def keep_final_answer(response: dict[str, Any]) -> dict[str, Any] | None:
         # A retried exchange is kept once, as its final answer: drop the 429s and 5xx before it.

@@ -172,13 +172,10 @@ def execute(
     def observe(response: requests.Response) -> None:
         if progress is not None:
             progress.exchange(step, Exchange.of(response, scrub))
-        if not pd.unrecorded and response.status_code not in RETRY_STATUSES:
+        if pd.tape.on_record and response.status_code not in RETRY_STATUSES:
             responses.append(response)
 
-    pd.observe = observe
     started = time.perf_counter()
-    try:
+    with pd.tape.watching(observe):
         step.action(pd, run)
-    finally:
-        pd.observe = None
     return StepResult(step=step, responses=tuple(responses), seconds=time.perf_counter() - started)
