@@ -1,4 +1,4 @@
-"""Tasks: `nox` runs the tests and lint; `nox -s typing|bench|record|drift` run the others."""
+"""Tasks: `nox` runs the fast tests and lint; `nox -s full|typing|bench|record|drift` run the others."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ nox.options.default_venv_backend = "venv"
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The README's test command: every test, replay included, offline."""
+    """The everyday loop: every test but the long fault and interrupt matrices, in parallel."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.run("pytest", "-m", "not slow", "-n", "auto", *session.posargs)
+
+
+@nox.session(default=False)
+def full(session: nox.Session) -> None:
+    """Every test, as CI runs it (the README's test command)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session

@@ -80,7 +80,7 @@ def test_readme_quickstart_test_command_is_what_ci_runs() -> None:
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest"
+    command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest -n auto"
     assert f"```sh\n{command}\n```" in (root / "README.md").read_text()
     assert (root / ".ci" / "run").read_text().rstrip().endswith(command)
 
