@@ -10,8 +10,10 @@ reported where its encoded text sits.
 
 Known-safe values come from two places:
 
-- a harness ``manifest.json`` beside a scanned file: every value under ``"placeholders"``
-  (what the scrubber wrote in place of a token, key, email or subdomain) passes;
+- a harness ``manifest.json`` beside a scanned file: a value under ``"placeholders"`` (what the
+  scrubber wrote in place of a token, key, email or subdomain) passes when it has the shape the
+  scrubber gives it (`harness.vault.is_placeholder_value`: emails on reserved example domains, a
+  key derived from its own name), so a real token or email listed there is still reported;
 - the allowlist (`harness.audit_allow`), ``.harness-audit-allow.toml`` (found in the working
   directory or a parent, up to the repository root, or named with ``--allowlist``), one
   ``[[allow]]`` table per exception::
@@ -25,8 +27,8 @@ Known-safe values come from two places:
 
 from __future__ import annotations
 
-import json
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -34,8 +36,10 @@ from harness.audit_allow import Allowlist, find_allowlist, load_allowlist
 from harness.audit_report import AuditFinding, AuditReport
 from harness.audit_rules import mask
 from harness.audit_text import scan_text
-from harness.cassettes import FORMAT_NAME, MANIFEST_NAME, MAX_FILE_BYTES, load_manifest
+from harness.cassettes import MANIFEST_NAME, load_manifest
 from harness.errors import InputError
+from harness.inputs import read_bytes
+from harness.vault import is_placeholder_value
 
 RECORDING_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".har"})
 
@@ -68,17 +72,21 @@ def audit_paths(*, paths: Sequence[Path], allowlist: Path | None = None) -> Audi
 
 def _files_to_scan(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for path in paths:
-        if path.is_dir():
-            candidates = list(_recording_files(path))
-        elif path.exists():
-            candidates = [path]
-        else:
-            raise InputError(f"{path}: no such file or directory", hint=_PATH_HINT)
+        try:
+            is_dir = stat.S_ISDIR(path.stat().st_mode)
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file or directory", hint=_PATH_HINT) from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=_PATH_HINT) from None
+        # A named file is read whatever it is: the reader refuses FIFOs and devices with a reason.
+        candidates = list(_recording_files(path)) if is_dir else [path]
         for candidate in candidates:
-            if candidate.resolve() not in seen:
-                seen.add(candidate.resolve())
+            # realpath, unlike Path.resolve, does not raise on a symlink loop.
+            key = os.path.realpath(candidate)
+            if key not in seen:
+                seen.add(key)
                 files.append(candidate)
     return files
 
@@ -95,12 +103,7 @@ def _recording_files(directory: Path) -> Iterator[Path]:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: larger than {MAX_FILE_BYTES} bytes, not a recording")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=_PATH_HINT) from None
+    data = read_bytes(path, hint=_PATH_HINT)
     if b"\x00" in data:
         raise InputError(f"{path}: not a text file (it holds NUL bytes)", hint=_PATH_HINT)
     try:
@@ -110,14 +113,15 @@ def _read_text(path: Path) -> str:
 
 
 def _manifest_placeholders(directory: Path) -> frozenset[str]:
-    # Only a harness manifest vouches for placeholders; another tool's manifest.json is plain input.
+    # Only a readable harness manifest vouches for placeholders, and only for values shaped as the
+    # scrubber writes them; another tool's manifest.json, or a damaged one, is plain input.
+    if not (directory / MANIFEST_NAME).is_file():
+        return frozenset()
     try:
-        data = json.loads((directory / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        placeholders = load_manifest(directory).placeholders
+    except InputError:
         return frozenset()
-    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        return frozenset()
-    return frozenset(load_manifest(directory).placeholders.values())
+    return frozenset(v for k, v in placeholders.items() if is_placeholder_value(k, v))
 
 
 _PATH_HINT = "name recording files or directories of UTF-8 text (YAML, JSON or HAR)"

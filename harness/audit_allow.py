@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.audit_rules import RULES
-from harness.errors import ConfigError
+from harness.errors import ConfigError, InputError
+from harness.inputs import read_text
 
 ALLOWLIST_NAME = ".harness-audit-allow.toml"
+# Thousands of entries fit in a megabyte; more is not an allowlist anyone reviews.
+MAX_ALLOWLIST_BYTES = 4 * 1024 * 1024
 _MATCHERS = ("value", "pattern", "sha256")
 _ENTRY_KEYS = frozenset({"rule", "reason", "path", *_MATCHERS})
 
@@ -70,11 +73,16 @@ def find_allowlist(start: Path) -> Path | None:
 def load_allowlist(path: Path) -> Allowlist:
     """Read and check an allowlist file; any defect is a `ConfigError` naming the entry."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: allowlist cannot be read ({exc})", hint=_ALLOW_HINT) from None
+        text = read_text(path, limit=MAX_ALLOWLIST_BYTES, hint=_ALLOW_HINT)
+    except InputError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+        raise ConfigError(f"{path}: allowlist cannot be read ({reason})", hint=exc.hint) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: allowlist is not TOML ({exc})", hint=_ALLOW_HINT) from None
+    except RecursionError:  # tomllib parses nested arrays and tables recursively
+        raise ConfigError(f"{path}: allowlist is nested too deeply", hint=_ALLOW_HINT) from None
     tables = data.pop("allow", [])
     if data or not isinstance(tables, list):
         raise ConfigError(f"{path}: an allowlist holds only [[allow]] tables", hint=_ALLOW_HINT)

@@ -13,6 +13,8 @@ import base64
 import binascii
 import re
 import zlib
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -20,11 +22,14 @@ from harness.audit_rules import RULES, field_hit, text_hits
 
 MAX_DEPTH = 4
 MAX_INFLATED_BYTES = 16 * 1024 * 1024
+_BATCH = 4096
 Locate = Callable[[int], tuple[int, int]]
 
+# Possessive, unrolled loops: a repeated alternation keeps a backtracking point per character,
+# which made one 2 MB string value cost 240 MB inside the regex engine.
 _VALUE = (
-    r"""(?:\\"(?P<esc>(?:[^\\"]|\\(?!"))*)\\"|"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^']|'')*)'"""
-    r"""|(?P<bare>[^\s"'\\,&;:{}\[\]]++))"""
+    r"""(?:\\"(?P<esc>(?:[^\\"]++|\\(?!"))*+)\\"|"(?P<dq>[^"\\]*+(?:\\.[^"\\]*+)*+)\""""
+    r"""|'(?P<sq>[^']*+(?:''[^']*+)*)'|(?P<bare>[^\s"'\\,&;:{}\[\]]++))"""
 )
 _NAME = r"""(?:(?P<q>\\?["'])|(?<![\w.%\\-]))(?P<name>[A-Za-z_][\w.-]*)(?(q)(?P=q))\s*"""
 # `name: value`, `"name": "value"`, `\"name\": \"value\"` (JSON in a string), `name=value`.
@@ -70,7 +75,7 @@ def scan_text(text: str) -> list[Spot]:
     state = _FieldState()
     spots: list[Spot] = []
     for number, line in enumerate(lines, start=1):
-        if number not in skipped:
+        if not skipped[number - 1]:
             spots.extend(_scan(_Segment(line.rstrip("\r"), _line_locator(number)), state))
     for block in blocks:
         decoded = _base64_segment(block, 0, block.text)
@@ -158,17 +163,54 @@ def _unescape(match: re.Match[str]) -> str:
 def _substituted(
     segment: _Segment, pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str]
 ) -> _Segment | None:
-    text, pieces, origin, last = segment.text, [], [], 0
+    # Memory stays a small multiple of the text: pieces are joined in batches (a list of one small
+    # string per escape costs some 50 bytes each), and the way back to the original is two integer
+    # arrays (one Python int per character took gigabytes for a 20 MB line of escaped JSON).
+    text, remap = segment.text, _Remap(segment.locate)
+    chunks: list[str] = []
+    pieces: list[str] = []
+    last = 0
     for match in pattern.finditer(text):
-        new = replace(match)
-        pieces += [text[last:match.start()], new]
-        origin += [*range(last, match.start()), *[match.start()] * len(new)]
-        last = match.end()
-    if not pieces:
+        start, end = match.span()
+        pieces += (text[last:start], replace(match))
+        remap.add(start, end)
+        last = end
+        if len(pieces) >= _BATCH:
+            chunks.append("".join(pieces))
+            pieces.clear()
+    if not remap.decoded:
         return None
     pieces.append(text[last:])
-    origin += range(last, len(text))
-    return _Segment("".join(pieces), lambda i: segment.locate(origin[i]), segment.depth + 1)
+    chunks.append("".join(pieces))
+    del pieces
+    return _Segment("".join(chunks), remap.locate, segment.depth + 1)
+
+
+class _Remap:
+    """Where each character of a decoded text sat in the text it was decoded from.
+
+    Every escape decodes to one character; ``decoded[k]`` is where the k-th one landed and
+    ``shift[k]`` how many characters the escapes up to it saved.  Offsets fit in 32 bits, as no
+    file larger than `harness.cassettes.MAX_FILE_BYTES` is read.
+    """
+
+    def __init__(self, outer: Locate) -> None:
+        self.outer = outer
+        self.decoded = array("i")
+        self.shift = array("i")
+
+    def add(self, start: int, end: int) -> None:
+        saved = self.shift[-1] if self.shift else 0
+        self.decoded.append(start - saved)
+        self.shift.append(saved + end - start - 1)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        k = bisect_right(self.decoded, index) - 1
+        if k < 0:
+            return self.outer(index)
+        if index == self.decoded[k]:
+            return self.outer(index + (self.shift[k - 1] if k else 0))
+        return self.outer(index + self.shift[k])
 
 
 def _base64_segment(segment: _Segment, start: int, run: str) -> _Segment | None:
@@ -193,26 +235,46 @@ def _base64_segment(segment: _Segment, start: int, run: str) -> _Segment | None:
     return _Segment(text, locate, segment.depth + 1)
 
 
-def _binary_blocks(lines: list[str]) -> tuple[set[int], list[_Segment]]:
+def _binary_blocks(lines: list[str]) -> tuple[bytearray, list[_Segment]]:
+    """The lines inside `!!binary` blocks (flagged by index), and each block's joined base64."""
     # vcrpy writes a body that is not UTF-8 as `!!binary |` and base64 lines of 76 characters.
-    skipped: set[int] = set()
+    skipped = bytearray(len(lines))
     blocks: list[_Segment] = []
     for index, line in enumerate(lines):
         header = _BINARY_HEADER.fullmatch(line.rstrip("\r"))
         if header is None:
             continue
         parts: list[str] = []
-        where: list[tuple[int, int]] = []
+        where, offset = _LineMap(), 0
         for number in range(index + 2, len(lines) + 1):
             body = _BASE64_LINE.fullmatch(lines[number - 1].rstrip("\r"))
             if body is None or len(body["indent"]) <= len(header["indent"]):
                 break
-            skipped.add(number)
+            skipped[number - 1] = 1
+            where.add(offset, number, body.start("data") + 1)
             parts.append(body["data"])
-            where += [(number, body.start("data") + k + 1) for k in range(len(body["data"]))]
+            offset += len(body["data"])
         if parts:
-            blocks.append(_Segment("".join(parts), where.__getitem__))
+            blocks.append(_Segment("".join(parts), where.locate))
     return skipped, blocks
+
+
+class _LineMap:
+    """Where each character of base64 joined from several lines sits: line and column."""
+
+    def __init__(self) -> None:
+        self.starts = array("i")
+        self.numbers = array("i")
+        self.columns = array("i")
+
+    def add(self, start: int, number: int, column: int) -> None:
+        self.starts.append(start)
+        self.numbers.append(number)
+        self.columns.append(column)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        k = bisect_right(self.starts, index) - 1
+        return self.numbers[k], self.columns[k] + index - self.starts[k]
 
 
 def _line_locator(number: int) -> Locate:

@@ -23,15 +23,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from harness.errors import InputError
+from harness.inputs import MAX_FILE_BYTES as MAX_FILE_BYTES  # the limit recordings are read under
+from harness.inputs import load_yaml, parse_json, read_text
 
 FORMAT_NAME = "harness-recording"
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 ACCEPTED_DIR = Path("cassettes")
 FRESH_DIR = Path("recordings") / "latest"
-# Large enough for a busy account's list pages; a bigger file is a mistake, not a recording.
-MAX_FILE_BYTES = 512 * 1024 * 1024
-
 # libyaml is several times faster than the pure-Python loader; replay time is dominated by it.
 YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YamlDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -122,37 +121,22 @@ def load_manifest(directory: Path) -> Manifest:
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise InputError(f"{path}: not a harness manifest (no \"format\": \"{FORMAT_NAME}\")")
     version = data.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         raise InputError(
-            f"{path}: manifest format version {version!r} is not supported "
+            f"{path}: manifest format version {_shown(version)} is not supported "
             f"(this harness reads version {FORMAT_VERSION})",
             hint="re-record with this version of harness: `harness record`",
         )
     try:
-        steps = tuple(
-            StepEntry(
-                number=int(s["number"]), slug=str(s["slug"]), title=str(s["title"]),
-                cassette=str(s["cassette"]),
-            )
-            for s in data["steps"]
-        )
-        placeholders = {str(k): str(v) for k, v in dict(data["placeholders"]).items()}
-        manifest = Manifest(
-            harness_version=str(data["harness_version"]),
-            vcrpy_version=str(data["vcrpy_version"]),
-            recorded_at=str(data["recorded_at"]),
-            sandbox=bool(data["sandbox"]),
-            region=str(data["region"]),
-            api_url=str(data["api_url"]),
-            events_url=str(data["events_url"]),
-            placeholders=placeholders,
-            steps=steps,
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InputError(f"{path}: manifest field missing or malformed ({exc})") from None
+        manifest = _manifest_from(data)
+    except _Malformed as exc:
+        raise InputError(f"{path}: manifest field missing or malformed ({exc})",
+                         hint=_rerecord_hint()) from None
+    steps = manifest.steps
     for step in steps:
         if Path(step.cassette).name != step.cassette:
-            raise InputError(f"{path}: cassette name {step.cassette!r} is not a plain file name")
+            raise InputError(f"{path}: cassette name {_shown(step.cassette)} is not a plain file name",
+                             hint=_rerecord_hint())
     return manifest
 
 
@@ -160,16 +144,18 @@ def load_cassette(path: Path) -> list[Interaction]:
     """Read one vcrpy YAML cassette and check its structure; any defect is an `InputError`."""
     text = _read_text(path)
     try:
-        data = yaml.load(text, Loader=YamlLoader)
+        data = load_yaml(text, YamlLoader)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}", hint=exc.hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise InputError(f"{path}: invalid YAML{where}", hint=_rerecord_hint()) from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise InputError(f"{path}: not a vcrpy cassette (no interactions list)", hint=_rerecord_hint())
-    if data.get("version") != 1:
+    if type(data.get("version")) is not int or data["version"] != 1:
         # A cassette cut short loses its last line, `version: 1`: this also catches truncation.
-        raise InputError(f"{path}: cassette format version {data.get('version')!r} is not supported "
+        raise InputError(f"{path}: cassette format version {_shown(data.get('version'))} is not supported "
                          "(this harness reads version 1)", hint=_rerecord_hint())
     interactions: list[Interaction] = data["interactions"]
     for index, interaction in enumerate(interactions, start=1):
@@ -190,12 +176,86 @@ def load_recording(directory: Path) -> Recording:
     return Recording(path=directory, manifest=manifest, steps=steps)
 
 
+class _Malformed(Exception):
+    """A manifest field of the wrong type or value; the message names the field, never its value."""
+
+
+_MANIFEST_TEXTS = ("harness_version", "vcrpy_version", "recorded_at", "region", "api_url",
+                   "events_url")
+_STEP_FIELDS = {"number": int, "slug": str, "title": str, "cassette": str}
+
+
+def _manifest_from(data: dict[str, Any]) -> Manifest:
+    for name in _MANIFEST_TEXTS:
+        _expect(data, name, str)
+    _expect(data, "sandbox", bool)
+    for name in ("api_url", "events_url"):
+        if not _base_url(data[name]):
+            raise _Malformed(f"{name!r} is not an http(s) URL")
+    placeholders = _expect(data, "placeholders", dict)
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in placeholders.items()):
+        raise _Malformed("'placeholders' must map names to text")
+    steps = []
+    for index, step in enumerate(_expect(data, "steps", list), start=1):
+        if not isinstance(step, dict):
+            raise _Malformed(f"step {index} is not an object")
+        for name, kind in _STEP_FIELDS.items():
+            _expect(step, name, kind, where=f"step {index} ")
+        if not 1 <= step["number"] <= 999:
+            raise _Malformed(f"step {index} 'number' is out of range (1-999)")
+        steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
+    return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
+                    placeholders=placeholders, steps=tuple(steps))
+
+
+def _expect(data: dict[str, Any], name: str, kind: type, *, where: str = "") -> Any:
+    if name not in data:
+        raise _Malformed(f"{where}{name!r} is missing")
+    value = data[name]
+    # bool is an int to Python, and "false" is truthy: neither may stand for the other.
+    if type(value) is not kind:
+        raise _Malformed(f"{where}{name!r} must be {_TYPE_NAMES[kind]}, not {_type_name(value)}")
+    return value
+
+
+_TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", list: "a list",
+               dict: "an object"}
+
+
+def _type_name(value: Any) -> str:
+    for kind, name in ((bool, "true or false"), (str, "text"), (int, "a whole number"),
+                       (float, "a fractional number"), (list, "a list"), (dict, "an object")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def _base_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - where urlsplit rejects a malformed host or port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_REQUEST_FIELDS = frozenset({"method", "uri", "body", "headers"})
+_RESPONSE_FIELDS = frozenset({"status", "headers", "body"})
+
+
 def _interaction_problem(interaction: Any) -> str:
     if not isinstance(interaction, dict):
         return "is not a mapping"
     request, response = interaction.get("request"), interaction.get("response")
     if not isinstance(request, dict) or not isinstance(response, dict):
         return "lacks a request or a response"
+    return _request_problem(request) or _response_problem(response)
+
+
+def _request_problem(request: dict[Any, Any]) -> str:
+    unknown = set(request) - _REQUEST_FIELDS
+    if unknown:
+        return f"has a request with unknown fields ({_names(unknown)})"
     if not isinstance(request.get("method"), str) or not isinstance(request.get("uri"), str):
         return "has a request without method or uri"
     try:
@@ -204,37 +264,67 @@ def _interaction_problem(interaction: Any) -> str:
             return "has a request to port 0"
     except ValueError:
         return "has a request whose uri is not a URL"
+    if "body" not in request or not isinstance(request["body"], (str, bytes, type(None))):
+        return "has a request body that is not text"
+    return _headers_problem("request", request.get("headers"))
+
+
+def _response_problem(response: dict[Any, Any]) -> str:
+    unknown = set(response) - _RESPONSE_FIELDS
+    if unknown:
+        return f"has a response with unknown fields ({_names(unknown)})"
     status = response.get("status")
-    if not isinstance(status, dict) or not isinstance(status.get("code"), int):
+    if not isinstance(status, dict) or type(status.get("code")) is not int:
         return "has a response without a status code"
+    if not 100 <= status["code"] <= 599:
+        return "has a response status code out of range (100-599)"
+    if not isinstance(status.get("message", ""), str):
+        return "has a response status message that is not text"
     if not isinstance(response.get("headers", {}), dict):
         return "has response headers that are not a mapping"
+    problem = _headers_problem("response", response.get("headers", {}))
+    if problem:
+        return problem
     body = response.get("body")
     if not isinstance(body, dict) or not isinstance(body.get("string", ""), (str, bytes)):
         return "has a response body that is not text"
     return ""
 
 
+def _headers_problem(which: str, headers: Any) -> str:
+    if not isinstance(headers, dict):
+        return f"has {which} headers that are not a mapping"
+    for name, values in headers.items():
+        if not isinstance(name, str):
+            return f"has a {which} header name that is not text"
+        texts = values if isinstance(values, list) else [values]
+        if not all(isinstance(value, str) for value in texts):
+            # The value is not shown: a request header may hold a credential.
+            return f"has {which} header {name[:60]!r} with a value that is not text (quote it)"
+    return ""
+
+
+def _names(fields: set[Any]) -> str:
+    return ", ".join(sorted(_shown(str(f)) for f in fields))
+
+
+def _shown(value: Any) -> str:
+    """A value for a message, cut short: a damaged file may hold megabytes where a word belongs."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: {size} bytes is larger than a recording file can be")
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: file is missing", hint=_rerecord_hint()) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text", hint=_rerecord_hint()) from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+    return read_text(path, hint=_rerecord_hint())
 
 
 def _read_json(path: Path) -> Any:
     text = _read_text(path)
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: invalid JSON at line {exc.lineno}", hint=_rerecord_hint()) from None
+        return parse_json(text, where=str(path))
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        raise InputError(f"{path}: invalid JSON at line {line}", hint=_rerecord_hint()) from None
 
 
 def _rerecord_hint() -> str:

@@ -8,7 +8,7 @@ and how it differs, and the command that re-records.
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +24,8 @@ from vcr.serializers import compat
 
 from harness.cassettes import Recording, StepCassette
 from harness.client import Client, RetryPolicy
-from harness.errors import ReplayMismatch, StepFailed
+from harness.errors import InputError, ReplayMismatch, StepFailed
+from harness.inputs import parse_json
 from harness.netguard import network_blocked
 from harness.progress import Progress
 from harness.scenario import scenario
@@ -41,8 +42,9 @@ def json_body(r1: Request, r2: Request) -> None:
 
 @lru_cache(maxsize=1024)
 def _parsed(body: bytes) -> Any:
+    # Bounded: a hand-edited body nested 200,000 deep or holding 1e400 is an InputError, not a crash.
     try:
-        return json.loads(body) if body else None
+        return parse_json(body) if body else None
     except ValueError:
         return body
 
@@ -63,12 +65,22 @@ class RecordingPersister:
         step = self.by_name.get(Path(cassette_path).name)
         if step is None:
             raise CassetteNotFoundError()
+        for index, interaction in enumerate(step.interactions, start=1):
+            _check_body(interaction["request"].get("body"), step, index, "request")
+            _check_body(interaction["response"]["body"].get("string"), step, index, "response")
         requests = [Request._from_dict(i["request"]) for i in step.interactions]
         responses = [compat.convert_to_bytes(i["response"]) for i in step.interactions]
         return requests, responses
 
     def save_cassette(self, cassette_path: str, cassette_dict: object, serializer: object) -> None:
         raise AssertionError("replay never writes a cassette")
+
+
+def _check_body(body: Any, step: StepCassette, index: int, which: str) -> None:
+    """Refuse a recorded body the client or the matcher could not parse without crashing."""
+    if isinstance(body, (str, bytes)) and body:
+        with contextlib.suppress(ValueError):  # a body that is not JSON is replayed as text
+            parse_json(body, where=f"{step.path}: interaction {index} {which} body")
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,8 @@ class Replayer:
                 result = execute(step, self.client, self.run, progress=self.progress)
             except CannotOverwriteExistingCassetteException as exc:
                 raise self._unmatched(step, cassette, exc) from None
+            except InputError as exc:  # a recorded body the matcher cannot parse safely
+                raise InputError(f"{cassette.path}: {exc}", hint=exc.hint) from None
             except StepFailed as exc:
                 raise self._mismatch(step, cassette, "the recorded answers do not let the step "
                                      f"complete ({type(exc).__name__}: {exc})") from None

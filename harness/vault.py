@@ -145,12 +145,36 @@ def _phone(value: str, number: int) -> str:
     return "".join(out)
 
 
-def _same_alphabet(value: str, seed: str) -> str:
+def is_placeholder_value(name: str, value: str) -> bool:
+    """Whether `value` is what the vault writes for the placeholder a manifest lists as `name`.
+
+    `harness audit` trusts a manifest's placeholders only when this holds, so that listing a real
+    token or email there cannot silence it: emails must be on a reserved example domain, and a
+    key-shaped placeholder must be the one derived from its own name (`token:1`), which a real
+    value is not.
+    """
+    kind, _, number = name.partition(":")
+    if kind in ("email", "from_email", "test_user_email"):
+        return "@" in value and is_reserved_email(value)
+    if kind == "subdomain":
+        return value == SUBDOMAIN_PLACEHOLDER
+    if not number.isdigit():
+        return False
+    if kind == "name":
+        return value == f"Person {number}"
+    if kind == "phone":
+        return _phone(value, int(number)) == value
+    # A real value that was not all hex may still get an all-hex placeholder: try both alphabets.
+    return value in (_same_alphabet(value, name, hexish=True), _same_alphabet(value, name, hexish=False))
+
+
+def _same_alphabet(value: str, seed: str, *, hexish: bool | None = None) -> str:
     """A value of the same length whose every character is of the same class as the original's."""
     stream = hashlib.sha256(seed.encode()).digest()
     while len(stream) < len(value):
         stream += hashlib.sha256(stream).digest()
-    hexish = all(ch in string.hexdigits for ch in value)
+    if hexish is None:
+        hexish = all(ch in string.hexdigits for ch in value)
     out = []
     for ch, byte in zip(value, stream, strict=False):
         if ch.isdigit():

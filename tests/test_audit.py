@@ -86,10 +86,10 @@ def test_manifest_placeholders_are_what_make_scrubbed_values_safe(tmp_path: Path
     for cassette in (CLEAN / "recording").glob("*.yaml"):
         shutil.copy(cassette, copy / cassette.name)
     assert _rows(audit_paths(paths=[copy]), base=copy) == [
-        ("06-create-integration.yaml", 9, 21, "pagerduty-api-key", "Kq…Ls"),
-        ("06-create-integration.yaml", 21, 10, "pagerduty-integration-key", "0b…0c"),
-        ("07-trigger-incidents.yaml", 3, 29, "pagerduty-integration-key", "0b…0c"),
-        ("07-trigger-incidents.yaml", 24, 21, "pagerduty-api-key", "Kq…Ls"),
+        ("06-create-integration.yaml", 9, 21, "pagerduty-api-key", "Uw…Sf"),
+        ("06-create-integration.yaml", 21, 10, "pagerduty-integration-key", "1c…6f"),
+        ("07-trigger-incidents.yaml", 3, 29, "pagerduty-integration-key", "1c…6f"),
+        ("07-trigger-incidents.yaml", 24, 21, "pagerduty-api-key", "Uw…Sf"),
     ]
 
 
