@@ -14,14 +14,38 @@ from typing import Any, NoReturn
 import click
 
 from harness.cassettes import ACCEPTED_DIR, FRESH_DIR
-from harness.errors import EXIT_FINDING, EXIT_SIGINT, ConfigError, HarnessError
+from harness.crash import known_secrets, redact, save_traceback
+from harness.errors import (
+    EXIT_CANNOT_RUN,
+    EXIT_FINDING,
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    ConfigError,
+    HarnessError,
+)
 from harness.settings import check_base_url, check_email, check_subdomain
+from harness.signals import Terminated
 
 FAIL_ON = click.Choice(["breaking", "warning", "info", "never"])
+PARAMS_KEY = "harness.params"
+
+
+class HarnessCommand(click.Command):
+    """A subcommand that leaves its options where the group's last-resort handler can see them."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        ctx.find_root().meta[PARAMS_KEY] = ctx.params
+        return super().invoke(ctx)
 
 
 class HarnessGroup(click.Group):
-    """Turns `HarnessError` into `error: …` / `next: …` on stderr and its exit code."""
+    """Turns `HarnessError` into `error: …` / `next: …` on stderr and its exit code.
+
+    Anything else that escapes a command is a bug: one `error: internal error` line, the traceback
+    saved (redacted) to a file in the temporary folder, and exit 2, never a traceback or exit 1.
+    """
+
+    command_class = HarnessCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -30,12 +54,27 @@ class HarnessGroup(click.Group):
             _fail(ctx, str(exc), exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", "", EXIT_SIGINT)
+        except Terminated:
+            _fail(ctx, "terminated", "", EXIT_SIGTERM)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # the last resort: every other exception is a bug
+            saved = save_traceback(exc, _secrets(ctx))
+            hint = (f"please report it with the traceback saved in {saved}" if saved else
+                    "please report it, with the command you ran (the traceback could not be saved)")
+            _fail(ctx, f"internal error ({type(exc).__name__})", hint, EXIT_CANNOT_RUN)
+
+
+def _secrets(ctx: click.Context) -> list[str]:
+    return known_secrets(ctx.meta.get(PARAMS_KEY, {}))
 
 
 def _fail(ctx: click.Context, message: str, hint: str, code: int) -> NoReturn:
-    click.secho(f"error: {message}", err=True, fg="red")
+    # A message may quote what an API or a library said; no secret the run was given goes out.
+    secrets = _secrets(ctx)
+    click.secho(f"error: {redact(message, secrets)}", err=True, fg="red")
     if hint:
-        click.echo(f"next: {hint}", err=True)
+        click.echo(f"next: {redact(hint, secrets)}", err=True)
     ctx.exit(code)
 
 
@@ -135,17 +174,17 @@ def accept(directory: Path) -> None:
 def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output: Path | None,
           fail_on: str) -> None:
     """Compare two recordings and classify every change in PagerDuty's answers."""
-    from harness.commands import drift_command
+    from harness.commands import check_report_output, drift_command, write_report
 
+    if output is not None:
+        check_report_output(output)
     color = output is None and fmt == "text" and sys.stdout.isatty()
     text, exceeded = drift_command(baseline=baseline, candidate=candidate, fmt=fmt, fail_on=fail_on,
                                    color=color)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"), color=color)
     else:
-        from harness.fsutil import write_file
-
-        write_file(output, text)
+        write_report(output, text)
     ctx.exit(EXIT_FINDING if exceeded else 0)
 
 
@@ -173,7 +212,7 @@ def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path
 @click.option("--owner-email", type=EMAIL, default="sandbox-owner@example.com", show_default=True)
 @click.option("--subdomain", type=SUBDOMAIN, default="sandbox", show_default=True)
 @click.option("--incident-delay", type=click.FloatRange(min=0), default=0.2, show_default=True,
-              help="Seconds before an event becomes an incident.")
+              help="Seconds before an event becomes an incident (finite).")
 @click.option("--faults", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="JSON file of faults to inject.")
 def sandbox(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,

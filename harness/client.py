@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from harness.errors import StepFailed
+from harness.errors import ConfigError, StepFailed
 from harness.settings import EVENTS_PATH
 from harness.signals import raise_pending, request_in_flight
 from harness.tape import Recover, Tape
@@ -28,6 +28,10 @@ ACCEPT = "application/vnd.pagerduty+json;version=2"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 GATEWAY_STATUSES = frozenset({502, 504})
 JsonBody = dict[str, Any]
+# Requests that fail before anything is sent, for a value no HTTP request can carry.
+_UNSENDABLE = (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
+               requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+               UnicodeEncodeError)
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,12 @@ class Client:
                     response = self.session.request(
                         method, url, params=params, json=json, headers=headers, timeout=self.timeout,
                     )
+            except _UNSENDABLE as exc:
+                # requests' own message quotes the offending header, the Authorization one included.
+                raise ConfigError(f"{line}: the request cannot be sent ({type(exc).__name__}): a "
+                                  "header or the URL holds a character HTTP does not allow",
+                                  hint="check --token, --from-email and the URLs for stray "
+                                  "spaces, quotes or line breaks") from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 owed = self.timeout if method != "GET" else owed
                 if attempt >= self.retry.attempts:

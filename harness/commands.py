@@ -5,22 +5,30 @@ This is the presentation side: it prints through a rich console; the modules it 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import math
+import socket
+import stat
 from pathlib import Path
 
 from rich.console import Console
 
 from harness.cassettes import ACCEPTED_DIR, load_recording
 from harness.console import ConsoleProgress, summary_line
-from harness.errors import EXIT_FINDING, ConfigError
+from harness.errors import EXIT_FINDING, ConfigError, InputError
 from harness.fsutil import copy_directory
+from harness.inputs import parse_json, read_text
 from harness.recorder import RecordResult, record_scenario
 from harness.replay import replay_recording
 from harness.scenario import scenario
-from harness.settings import Settings, build_settings
+from harness.settings import Settings, build_settings, check_token
 
 # The sandbox's account subdomain for `record --sandbox`; distinctive, so that the fail-closed
 # search for it cannot trip over ordinary words in a recording.
 SANDBOX_SUBDOMAIN = "sandbox-acme"
+# A faults file lists a few dozen faults; a megabyte is far more than any plan needs.
+MAX_FAULTS_BYTES = 1024 * 1024
 
 
 def record_command(
@@ -106,9 +114,56 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
 
+def check_report_output(output: Path) -> None:
+    """Refuse an `--output` that cannot take a report, before any work: a folder, a device, a FIFO."""
+    try:
+        mode = output.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _output_error(output, exc) from None
+    if stat.S_ISDIR(mode):
+        raise ConfigError(f"--output {output} is a folder",
+                          hint=f"name a file to write the report to, e.g. {output / 'drift.txt'}")
+    if not stat.S_ISREG(mode):
+        raise ConfigError(f"--output {output} is not a regular file (a device, FIFO or socket)",
+                          hint="name a regular file; it is replaced whole")
+
+
+def write_report(output: Path, text: str) -> None:
+    """Write a report whole or not at all; a full disk or a read-only folder is exit 2, not a crash."""
+    from harness.fsutil import write_file
+
+    check_report_output(output)
+    try:
+        write_file(output, text)
+    except OSError as exc:
+        raise _output_error(output, exc) from None
+
+
+def _output_error(output: Path, exc: OSError) -> ConfigError:
+    if exc.errno == errno.ENOSPC:
+        return ConfigError(f"no space left on the disk to write {output}",
+                           hint="free some space, or name a file on another disk with --output")
+    if exc.errno == errno.ENAMETOOLONG:
+        return ConfigError(f"cannot write {output}: the name is too long",
+                           hint="use a file name of at most 255 bytes, in a shorter path")
+    return ConfigError(f"cannot write {output} ({exc.strerror})",
+                       hint="name a file in a folder you can write to, or leave out --output")
+
+
 def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
                     incident_delay: float, faults: Path | None) -> None:
     from harness.sandbox import Sandbox, serve
+
+    if token is not None:
+        check_token(token, what="--token")
+    if not math.isfinite(incident_delay):
+        raise ConfigError("--incident-delay must be a number of seconds, not infinite or NaN",
+                          hint="give 0 or more seconds, e.g. --incident-delay 0.2")
+    if faults is not None:
+        _check_faults_file(faults)
+    _check_port_free(host, port)
 
     def ready(sb: Sandbox) -> None:
         console = Console(highlight=False, soft_wrap=True)
@@ -120,3 +175,33 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
 
     serve(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
           incident_delay=incident_delay, faults_file=faults, on_ready=ready)
+
+
+def _check_faults_file(path: Path) -> None:
+    # The sandbox's loader reads whatever the path is; refuse a FIFO, a device or deep nesting first.
+    hint = 'name a JSON file shaped {"faults": [{"path": "/incidents", ...}]} with --faults'
+    try:
+        with contextlib.suppress(ValueError):  # not JSON: the sandbox's loader says where
+            parse_json(read_text(path, limit=MAX_FAULTS_BYTES), where=str(path))
+    except InputError as exc:
+        raise InputError(str(exc), hint=hint) from None
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port already in use with error/next; werkzeug would print its own text and exit 1."""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # As the server binds: a port left in TIME_WAIT by a previous run is free to reuse.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use by another program",
+                              hint="stop that program, pick another --port, or leave --port out "
+                              "to get a free one") from None
+        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})",
+                          hint="use --host 127.0.0.1 and a --port from 1024 to 65535, "
+                          "or leave --port out") from None

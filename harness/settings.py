@@ -20,7 +20,10 @@ REGIONS = {
 }
 EVENTS_PATH = "/v2/enqueue"
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# REST API keys are 20 characters of letters, digits, `_`, `-` and `+`; anything visible in ASCII
+# is let through, but never a space, a control character or a letter an HTTP header cannot carry.
+TOKEN_RE = re.compile(r"[\x21-\x7e]{1,1024}")
 TEST_USER_TAG = "harness-test"
 
 
@@ -65,19 +68,57 @@ def check_subdomain(value: str) -> str:
 
 
 def check_email(value: str, *, what: str) -> str:
-    if not EMAIL_RE.match(value):
-        raise ConfigError(f"{what} {value!r} is not an email address",
+    """Return the email, or raise `ConfigError`; the message never repeats it (it is personal)."""
+    if not EMAIL_RE.fullmatch(value):
+        raise ConfigError(f"{what} is not an email address{_flaw(value)}",
                           hint="give the email of an existing user of the account")
     return value
 
 
+def check_token(value: str, *, what: str = "the API token") -> str:
+    """Return the token, or raise `ConfigError` naming the flaw but never the token itself."""
+    if not TOKEN_RE.fullmatch(value):
+        raise ConfigError(
+            f"{what} is not a PagerDuty API key{_flaw(value) or ' (it holds characters a key has not)'}",
+            hint="copy the key again from PagerDuty (Integrations > API Access Keys), without quotes, "
+            "spaces or line breaks",
+        )
+    return value
+
+
 def check_base_url(value: str, *, what: str) -> str:
-    """Return the URL without a trailing slash, or raise if it is not an absolute http(s) URL."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise ConfigError(f"{what} {value!r} is not a base URL",
+    """Return the URL without a trailing slash, or raise if it is not an absolute http(s) URL.
+
+    A user name or password in the URL is refused, and never repeated: PagerDuty authenticates by
+    token, and requests would send the pair as Basic auth in place of the token.
+    """
+    flaw = _flaw(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - where urlsplit rejects a malformed host or port
+    except ValueError as exc:
+        flaw = flaw or f" ({exc})"
+        parts = None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        raise ConfigError(f"{what} holds a user name or password (not shown)",
+                          hint="drop the user:password@ part; the token authenticates")
+    if flaw or parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment:
+        raise ConfigError(f"{what} {value!r} is not a base URL" if not flaw
+                          else f"{what} is not a base URL{flaw}",
                           hint="give an absolute http(s) URL such as https://api.pagerduty.com")
     return value.rstrip("/")
+
+
+def _flaw(value: str) -> str:
+    """Why a value pasted from somewhere cannot be used, in words that do not repeat it."""
+    if any(ch in "\r\n" for ch in value):
+        return " (it holds a line break: a copy-paste?)"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return " (it holds a control character)"
+    if any(ch.isspace() for ch in value):
+        return " (it holds a space)"
+    return ""
 
 
 def build_settings(
@@ -101,13 +142,14 @@ def build_settings(
             "no PagerDuty API token",
             hint="pass --token or set PAGERDUTY_API_TOKEN to a REST API key (or use --sandbox)",
         )
+    check_token(token, what="the API token (--token or PAGERDUTY_API_TOKEN)")
     if not from_email:
         raise ConfigError(
             "no From email",
             hint="pass --from-email or set PAGERDUTY_FROM_EMAIL to the email of a user of the account",
         )
     default_api, default_events = REGIONS.get(region, REGIONS["us"])
-    if poll_timeout <= 0:
+    if not poll_timeout > 0:  # also refuses NaN, which compares false to everything
         raise ConfigError("--poll-timeout must be positive", hint="give a number of seconds, e.g. 120")
     return Settings(
         api_url=check_base_url(api_url or default_api, what="API URL"),

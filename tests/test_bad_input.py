@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -104,6 +105,27 @@ def _drop(*keys: Any) -> Callable[[dict[str, Any]], None]:
     return edit
 
 
+def _text_edit(old: str, new: str) -> Callable[[Path], None]:
+    """Replace the first `old` in the file's text: damage that json or yaml cannot write."""
+    def apply(path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return apply
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+def _link_to_dev_zero(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
 UNREADABLE = {
     "missing": (Path.unlink, r"file is missing"),
     "empty": (_write(""), None),
@@ -111,6 +133,9 @@ UNREADABLE = {
     "binary": (_binary, r"not UTF-8 text"),
     "nul-bytes": (_write_bytes(b"\x00" * 64), None),
     "huge": (_huge, rf"{MAX_FILE_BYTES + 1} bytes is larger than a recording file can be"),
+    "fifo": (_fifo, r"is a FIFO \(named pipe\), not a regular file"),
+    "link-to-dev-zero": (_link_to_dev_zero, r"is a device, not a regular file"),
+    "deeply-nested": (_write(DEEP), r"nested deeper than 100 levels"),
 }
 MANIFEST_DAMAGE = {
     **{name: (damage, expected or r"invalid JSON at line \d+")
@@ -127,6 +152,18 @@ MANIFEST_DAMAGE = {
                             r"manifest field missing or malformed"),
     "cassette-outside": (_manifest_edit(_set("steps", 0, "cassette", "../../etc/passwd")),
                          r"cassette name '\.\./\.\./etc/passwd' is not a plain file name"),
+    "sandbox-a-string": (_manifest_edit(_set("sandbox", "false")), r"manifest field missing or "
+                         r"malformed \('sandbox' must be true or false, not text\)"),
+    "version-true": (_manifest_edit(_set("format_version", True)),
+                     r"manifest format version True is not supported"),
+    "number-1e400": (_text_edit('"number": 1,', '"number": 1e400,'),
+                     r"the number 1e400 is out of range"),
+    "number-out-of-range": (_manifest_edit(_set("steps", 0, "number", 10**6)),
+                            r"manifest field missing or malformed \(step 1 'number' is out of range"),
+    "number-a-bool": (_manifest_edit(_set("steps", 0, "number", True)), r"manifest field missing or "
+                      r"malformed \(step 1 'number' must be a whole number, not true or false\)"),
+    "api-url-not-a-url": (_manifest_edit(_set("api_url", "http://[::1")),
+                          r"manifest field missing or malformed \('api_url' is not an http\(s\) URL\)"),
 }
 CASSETTE_DAMAGE = {
     **{name: (damage, expected or r"(invalid YAML|not a vcrpy cassette|interaction \d+ |cassette format)")
@@ -151,6 +188,15 @@ CASSETTE_DAMAGE = {
                       r"interaction 1 has a request whose uri is not a URL"),
     "wrong-version": (_cassette_edit(_set("version", 2)),
                       r"cassette format version 2 is not supported \(this harness reads version 1\)"),
+    "header-an-int": (_text_edit("      - '960'", "      - 960"),
+                      r"interaction 1 has response header 'ratelimit-limit' with a value that is not "
+                      r"text \(quote it\)"),
+    "unknown-request-key": (_cassette_edit(_set("interactions", 0, "request", "recorded_at", "now")),
+                            r"interaction 1 has a request with unknown fields \('recorded_at'\)"),
+    "status-out-of-range": (_cassette_edit(_set("interactions", 0, "response", "status", "code", 9999)),
+                            r"interaction 1 has a response status code out of range \(100-599\)"),
+    "request-body-a-list": (_cassette_edit(_set("interactions", 0, "request", "body", [1])),
+                            r"interaction 1 has a request body that is not text"),
 }
 DAMAGES = [pytest.param("manifest.json", name, damage, expected, id=f"manifest-{name}")
            for name, (damage, expected) in MANIFEST_DAMAGE.items()]
@@ -212,9 +258,13 @@ BAD_OPTIONS = [
     ("--api-url", "ftp://api.example.com", "URL 'ftp://api.example.com' is not a base URL"),
     ("--api-url", "https://api.example.com/?x=1", "URL 'https://api.example.com/?x=1' is not a base URL"),
     ("--events-url", "http://", "URL 'http://' is not a base URL"),
-    ("--from-email", "ops", "email 'ops' is not an email address (give the email of an existing user"),
-    ("--from-email", "ops@localhost", "email 'ops@localhost' is not an email address"),
-    ("--from-email", "ops@@example.com", "email 'ops@@example.com' is not an email address"),
+    ("--api-url", "http://[::1", "URL is not a base URL (Invalid IPv6 URL)"),
+    ("--api-url", "http://ops:hunter2@127.0.0.1:9", "URL holds a user name or password (not shown)"),
+    ("--events-url", "http://127.0.0.1:99999", "URL is not a base URL (Port out of range 0-65535)"),
+    ("--from-email", "ops", "email is not an email address (give the email of an existing user"),
+    ("--from-email", "ops@localhost", "email is not an email address"),
+    ("--from-email", "ops@@example.com", "email is not an email address"),
+    ("--from-email", "ops@example.com\n", "email is not an email address (it holds a line break"),
     ("--poll-timeout", "0", "0.0 is not in the range x>0."),
     ("--poll-timeout", "soon", "'soon' is not a valid float range."),
 ]
@@ -232,6 +282,7 @@ def test_an_invalid_record_option_is_a_usage_error(
     assert "Traceback" not in result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
     assert len(errors) == 1 and errors[0].startswith(f"Error: Invalid value for '{option}': {message}")
+    assert "hunter2" not in result.output and "@example.com\n" not in result.output
     assert not (tmp_path / "rec").exists()
 
 

@@ -19,7 +19,7 @@ def runner() -> CliRunner:
     (["--subdomain", "acme co"], "'acme co' is not a PagerDuty subdomain"),
     (["--subdomain", "acme-co", "--region", "ap"], "'ap' is not one of 'us', 'eu'"),
     (["--subdomain", "acme-co", "--api-url", "ftp://x"], "'ftp://x' is not a base URL"),
-    (["--subdomain", "acme-co", "--from-email", "not-an-email"], "'not-an-email' is not an email"),
+    (["--subdomain", "acme-co", "--from-email", "not-an-email"], "email is not an email address"),
     (["--subdomain", "acme-co", "--poll-timeout", "0"], "0.0 is not in the range x>0"),
 ])
 def test_invalid_options_are_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
