@@ -269,6 +269,15 @@ def _null_field(operation_id: str, path: str, entity: str, name: str) -> ProofCh
     return check
 
 
+def _service_unset_fields(spec: Spec, _: list[Departure]) -> list[str]:
+    body = _example("rest", "getService")
+    body["service"].update(description=None, last_incident_timestamp=None, alert_grouping=None,
+                           alert_grouping_timeout=None,
+                           alert_grouping_parameters={"type": None, "config": None})
+    return _strs(specs.validate_response(method="GET", path="/services/PABC123", status=200,
+                                         body=body, spec=spec))
+
+
 def _priorities(spec: Spec, _: list[Departure]) -> list[str]:
     unset, mistyped = _example("rest", "getIncident"), _example("rest", "getIncident")
     unset["incident"]["priority"] = None
@@ -336,6 +345,21 @@ PROOFS = [
           _null_field("getService", "/services/PABC123", "service", "support_hours"),
           without=["response body /service/support_hours: "
                    "null is not allowed (type 'object', not nullable)"], with_it=[]),
+    Proof("service-unset-fields-null", _service_unset_fields, without=[
+        "response body /service/description: null is not allowed (type 'string', not nullable)",
+        "response body /service/last_incident_timestamp: "
+        "null is not allowed (type 'string', not nullable)",
+        "response body /service/alert_grouping_parameters/config: "
+        "null is not allowed (type 'object', not nullable)",
+        "response body /service/alert_grouping: null is not allowed (type 'string', not nullable)",
+        "response body /service/alert_grouping: None is not one of ['time', 'intelligent']",
+        "response body /service/alert_grouping_timeout: "
+        "null is not allowed (type 'integer', not nullable)",
+    ], with_it=[]),
+    Proof("user-job-title-null",
+          _null_field("getUser", "/users/PABC123", "user", "job_title"),
+          without=["response body /user/job_title: "
+                   "null is not allowed (type 'string', not nullable)"], with_it=[]),
     Proof("unauthorized-html-body", _unauthorized, without=[
         "response body: Content for the following mimetype not found: text/html; charset=utf-8. "
         "Valid mimetypes: ['application/json']",

@@ -178,7 +178,7 @@ def test_event_opens_an_incident_assigned_through_the_policy(
     assert incident["escalation_policy"]["id"] == world.policy_id
     assert incident["self"] == f"{pd.sandbox.api_url}/incidents/{incident['id']}"
     assert incident["html_url"] == f"https://sandbox.pagerduty.com/incidents/{incident['id']}"
-    assert re.fullmatch(r"P[A-Z0-9]{6}", incident["id"])
+    assert re.fullmatch(r"Q[A-Z0-9]{13}", incident["id"])
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", incident["created_at"])
 
 
@@ -212,7 +212,7 @@ def test_trigger_writes_trigger_assign_and_notify_log_entries(
         "assign_log_entry", "trigger_log_entry"]
     entries = pd.get(f"/incidents/{incident['id']}/log_entries").json()["log_entries"]
     trigger_entry = entries[-1]
-    assert trigger_entry["summary"] == "Triggered through the API"
+    assert trigger_entry["summary"] == "Triggered through the API."
     assert trigger_entry["channel"] == {"type": "api", "summary": "Notebook test incident 1"}
     assert trigger_entry["event_details"] == {"description": "Notebook test incident 1"}
     assert trigger_entry["agent"]["type"] == "service_reference"

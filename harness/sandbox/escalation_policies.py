@@ -8,7 +8,7 @@ from typing import Any
 from harness.sandbox.api import Call, Reply, Route, invalid, lookup, page_by_name, query_list
 from harness.sandbox.body import int_field, new_resource, optional_text, required_text
 from harness.sandbox.records import EscalationPolicy, EscalationRule
-from harness.sandbox.render import Json
+from harness.sandbox.render import Json, local_stamp
 from harness.sandbox.state import Account
 
 USER_TARGETS = ("user", "user_reference")
@@ -153,6 +153,11 @@ def render_policy(call: Call, policy: EscalationPolicy) -> Json:
         ],
         "num_loops": policy.num_loops,
         "teams": [],
+        # The live API also sends these (2024 recordings), its times in the account's offset;
+        # the sandbox never edits a policy, so it was last updated when it was created.
+        "privilege": None,
+        "created_at": local_stamp(call.account, policy.created_at),
+        "updated_at": local_stamp(call.account, policy.created_at),
     }
 
 

@@ -131,7 +131,7 @@ def render_incident(call: Call, incident: Incident) -> Json:
     refs = call.refs
     alerts = [call.account.alerts[a] for a in incident.alert_ids]
     triggered = sum(a.status == "triggered" for a in alerts)
-    return {
+    body: Json = {
         "id": incident.id,
         "type": "incident",
         "summary": f"[#{incident.number}] {incident.title}",
@@ -139,6 +139,8 @@ def render_incident(call: Call, incident: Incident) -> Json:
         "html_url": f"{call.web_url}/incidents/{incident.id}",
         "incident_number": incident.number,
         "title": incident.title,
+        # The live API always sends the description, equal to the title (2022-2025 recordings).
+        "description": incident.title,
         "created_at": stamp(incident.created_at),
         "updated_at": stamp(incident.updated_at),
         "status": incident.status,
@@ -166,15 +168,21 @@ def render_incident(call: Call, incident: Incident) -> Json:
             {"at": stamp(a.at), "acknowledger": refs.actor(a.actor)}
             for a in incident.acknowledgements
         ],
-        # Null for incidents a service does not group, as the live API answers.
+        # Null for incidents a service does not group, as the live API answers; it always sends
+        # basic_alert_grouping (null) and subscriber_requests too, which the spec does not list.
         "alert_grouping": None,
+        "basic_alert_grouping": None,
         "last_status_change_by": refs.actor(incident.last_status_change_by),
         "priority": None,  # the sandbox has no priorities; the live API sends null
-        "resolve_reason": None,
         "incidents_responders": [],
         "responder_requests": [],
+        "subscriber_requests": [],
         "urgency": incident.urgency,
     }
+    if incident.status == "resolved":
+        # The live API sends resolve_reason (null unless merged) only once the incident is resolved.
+        body["resolve_reason"] = None
+    return body
 
 
 def _pending_actions(account: Account, incident: Incident) -> list[Json]:

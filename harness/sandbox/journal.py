@@ -36,7 +36,7 @@ def log(
 ) -> LogEntry:
     """Append a log entry to the incident's history and keep its summary for references."""
     entry = LogEntry(
-        id=account.new_id(prefix="Q", length=14),
+        id=account.new_log_entry_id(),
         type=type_,
         summary=summary,
         created_at=at,

@@ -20,7 +20,8 @@ from harness.sandbox.records import (
 )
 from harness.sandbox.state import Account
 
-TRIGGER_SUMMARY = "Triggered through the API"
+# With its period, as the live API words it since 2022.
+TRIGGER_SUMMARY = "Triggered through the API."
 API_CHANNEL: Mapping[str, object] = {"type": "api"}
 
 # contact method type -> (notification type, word in the log entry's summary)
@@ -55,7 +56,7 @@ def open_incident(
     service = account.services[integration.service_id]
     now = account.now()
     title = str(payload["summary"])
-    incident_id = account.new_id()
+    incident_id = account.new_incident_id()
     number = account.next_incident_number()
     alert = Alert(
         id=account.new_id(prefix="Q", length=14),

@@ -81,7 +81,7 @@ def render_entry(call: Call, entry: LogEntry, include: frozenset[str]) -> Json:
         "id": entry.id,
         "type": entry.type,
         "summary": entry.summary,
-        "self": log_entry_self(refs.urls, entry.id, entry.incident_id),
+        "self": log_entry_self(refs.urls, entry.id),
         "html_url": refs.log_entry_html_url(entry),
         "created_at": stamp(entry.created_at),
     }

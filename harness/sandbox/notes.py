@@ -7,7 +7,7 @@ from harness.sandbox.api import Call, Reply, Route, invalid, lookup, not_found
 from harness.sandbox.body import required_text, wrapped
 from harness.sandbox.incidents import find_incident
 from harness.sandbox.records import Note
-from harness.sandbox.render import Json, stamp
+from harness.sandbox.render import Json, local_stamp
 
 MAX_NOTES = 2000
 MAX_CONTENT = 25_000
@@ -49,14 +49,13 @@ def delete_note(call: Call) -> Reply:
 
 
 def render_note(call: Call, note: Note) -> Json:
-    """Render a note with its author and channel."""
+    """Render a note as the live API does: no updated_at, created_at in the account's offset."""
     return {
         "id": note.id,
         "user": call.refs.user(note.user_id),
         "channel": {"summary": NOTE_CHANNEL},
         "content": note.content,
-        "created_at": stamp(note.created_at),
-        "updated_at": stamp(note.created_at),
+        "created_at": local_stamp(call.account, note.created_at),
     }
 
 

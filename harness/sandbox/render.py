@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from harness.sandbox.records import Actor, LogEntry
 from harness.sandbox.state import Account
@@ -20,6 +22,16 @@ def iso(moment: datetime | None) -> str | None:
 def stamp(moment: datetime) -> str:
     """Format a UTC time that is never missing."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_stamp(account: Account, moment: datetime) -> str:
+    """Format a time in the account's own offset, as live notes, services and policies are: -04:00."""
+    return moment.astimezone(_zone(account.time_zone)).isoformat(timespec="seconds")
+
+
+@functools.cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def present(**fields: Any) -> Json:
@@ -90,8 +102,8 @@ class Refs:
         return {
             "id": entry_id,
             "type": "trigger_log_entry_reference",
-            "summary": self.account.names.get(entry_id, "Triggered through the API"),
-            "self": log_entry_self(self.urls, entry_id, incident_id),
+            "summary": self.account.names.get(entry_id, "Triggered through the API."),
+            "self": log_entry_self(self.urls, entry_id),
             "html_url": f"{self.urls.web}/incidents/{incident_id}/log_entries/{entry_id}",
         }
 
@@ -102,6 +114,6 @@ class Refs:
         return f"{self.urls.web}/incidents/{entry.incident_id}/log_entries/{entry.id}"
 
 
-def log_entry_self(urls: Urls, entry_id: str, incident_id: str) -> str:
-    """Return a log entry's API URL, which names its incident as PagerDuty's does."""
-    return f"{urls.api}/log_entries/{entry_id}?incident_id={incident_id}"
+def log_entry_self(urls: Urls, entry_id: str) -> str:
+    """Return a log entry's API URL; the live API adds no query (2017-2025 recordings)."""
+    return f"{urls.api}/log_entries/{entry_id}"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime
 
 from harness.sandbox.api import Call, Reply, Route, includes, invalid, lookup, not_found, page_by_name
 from harness.sandbox.body import int_field, new_resource, optional_text, reference_id, required_text, wrapped
 from harness.sandbox.escalation_policies import render_policy
 from harness.sandbox.records import Integration, Service
-from harness.sandbox.render import Json, present, stamp
+from harness.sandbox.render import Json, iso, local_stamp, present, stamp
+from harness.sandbox.state import Account
 
 # Integration types whose integration_key is an Events API routing key.
 EVENTS_INTEGRATIONS = {
@@ -143,7 +145,10 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
         "name": service.name,
         "auto_resolve_timeout": service.auto_resolve_timeout,
         "acknowledgement_timeout": service.acknowledgement_timeout,
-        "created_at": stamp(service.created_at),
+        # The live API writes a service's own times in the account's offset; the sandbox never
+        # edits a service's settings, so it was last updated when it was created.
+        "created_at": local_stamp(account, service.created_at),
+        "updated_at": local_stamp(account, service.created_at),
         "status": service.status,
         "alert_creation": "create_alerts_and_incidents",
         "integrations": [
@@ -159,13 +164,25 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
         # Null for a constant urgency rule, as the live API answers (the spec says object).
         "support_hours": None,
         "scheduled_actions": [],
+        # Keys the live API always sends (2020-2025 recordings), as it does with alert grouping
+        # and response plays turned off; the last incident's time is in UTC, unlike the others.
+        "description": service.description,
+        "addons": [],
+        "last_incident_timestamp": iso(_last_incident_at(account, service)),
+        "alert_grouping": None,
+        "alert_grouping_timeout": None,
+        "alert_grouping_parameters": {"type": None, "config": None, "is_global_configuration": False},
+        "response_play": None,
     }
-    # The live API sends description null when unset, but the spec's examples have no
-    # description key, so the sandbox sends it only when the service has one.
-    body.update(present(description=service.description))
     if "auto_pause_notifications_parameters" in include:
         body["auto_pause_notifications_parameters"] = {"enabled": False, "timeout": 0}
     return body
+
+
+def _last_incident_at(account: Account, service: Service) -> datetime | None:
+    """When the service's newest incident was opened, if it has any."""
+    return max((i.created_at for i in account.incidents.values() if i.service_id == service.id),
+               default=None)
 
 
 def _integration_ref(call: Call, integration: Integration) -> Json:

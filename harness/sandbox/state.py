@@ -67,6 +67,9 @@ class Account:
     names: dict[str, str] = field(default_factory=dict)
     owner_id: str = ""
     last_incident_number: int = 0
+    # The account's own time zone: the live API writes notes', services' and policies' times in
+    # its offset (e.g. -04:00), everything else in UTC.
+    time_zone: str = "America/New_York"
     _issued: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
@@ -80,6 +83,14 @@ class Account:
             if candidate not in self._issued:
                 self._issued.add(candidate)
                 return candidate
+
+    def new_incident_id(self) -> str:
+        """Return an incident id in the live form since 2022: `Q` and 13 more characters."""
+        return self.new_id(prefix="Q", length=14)
+
+    def new_log_entry_id(self) -> str:
+        """Return a log entry id in the live form: `R` and 25 more characters."""
+        return self.new_id(prefix="R", length=26)
 
     def next_incident_number(self) -> int:
         """Return the next incident number; numbers increase per account and are never reused."""

@@ -20,6 +20,7 @@ ROLES = (
     "user",
 )
 AVATAR_URL = "https://pd-static-assets.pagerduty.com/users/blank-avatar.png"
+LOCALE = "en-US"
 
 
 def list_users(call: Call) -> Reply:
@@ -127,8 +128,11 @@ def render_user(call: Call, user: User, include: frozenset[str]) -> Json:
         "created_via_sso": False,
         "contact_methods": methods,
         "notification_rules": rules,
-        "job_title": user.job_title,
+        # Null when unset, as the live API answers; it also sends billed and locale.
+        "job_title": user.job_title or None,
         "teams": [],
+        "billed": True,
+        "locale": LOCALE,
     }
     if "subdomains" in include:
         body["subdomains"] = [call.account.subdomain]
@@ -146,6 +150,8 @@ def _contact_method_ref(call: Call, user: User, method: ContactMethod) -> Json:
         "type": f"{method.type}_reference",
         "summary": method.label,
         "self": f"{call.api_url}/users/{user.id}/contact_methods/{method.id}",
+        # Contact methods have no web page; live references say so with a null html_url.
+        "html_url": None,
     }
 
 
@@ -154,7 +160,6 @@ def render_contact_method(call: Call, user: User, method: ContactMethod) -> Json
     body = {
         **_contact_method_ref(call, user, method),
         "type": method.type,
-        "html_url": None,
         "label": method.label,
         "address": method.address,
     }
