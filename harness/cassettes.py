@@ -67,6 +67,10 @@ class Manifest:
     placeholders: dict[str, str]
     steps: tuple[StepEntry, ...]
     format_version: int = FORMAT_VERSION
+    # The ids of what the scenario made or drove, by kind (incident, service, ...): drift holds
+    # these to every rule and the account's other items only to the rules all items obey.
+    # None in recordings made before it was kept.
+    owned: dict[str, tuple[str, ...]] | None = None
 
     def to_json(self) -> str:
         data = {
@@ -82,6 +86,8 @@ class Manifest:
             "placeholders": dict(sorted(self.placeholders.items())),
             "steps": [vars(s) for s in self.steps],
         }
+        if self.owned is not None:
+            data["owned"] = {kind: list(ids) for kind, ids in sorted(self.owned.items())}
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -205,7 +211,18 @@ def _manifest_from(data: dict[str, Any]) -> Manifest:
             raise _Malformed(f"step {index} 'number' is out of range (1-999)")
         steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
     return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
-                    placeholders=placeholders, steps=tuple(steps))
+                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data))
+
+
+def _owned_from(data: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
+    """The optional `owned` field: kinds mapped to lists of ids."""
+    if "owned" not in data:
+        return None
+    owned = _expect(data, "owned", dict)
+    if not all(isinstance(kind, str) and type(ids) is list and all(isinstance(i, str) for i in ids)
+               for kind, ids in owned.items()):
+        raise _Malformed("'owned' must map kinds to lists of ids")
+    return {kind: tuple(ids) for kind, ids in owned.items()}
 
 
 def _expect(data: dict[str, Any], name: str, kind: type, *, where: str = "") -> Any:

@@ -302,6 +302,17 @@ def _more_incidents(body: dict[str, Any]) -> None:
     body["incidents"].append(extra)
 
 
+def _other_teams(item: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A copy of an own item made another team's: its own id, on another team's service and incident."""
+    other = copy.deepcopy(item)
+    other.update(id="POTHER1" if other["id"].startswith("P") else "R9OTHERA1B2C3D4E5F6G7H8I9J",
+                 **changes)
+    for key, other_id in (("service", "POTHSVC"), ("incident", "POTHINC")):
+        if isinstance(other.get(key), dict):
+            other[key] = dict(other[key], id=other_id)
+    return other
+
+
 def _retried(interactions: Interactions) -> None:
     limited = copy.deepcopy(interactions[0])
     limited["response"]["status"] = {"code": 429, "message": "Too Many Requests"}
@@ -340,9 +351,13 @@ NOISE: dict[str, Callable[[Path], None]] = {
             resolved_at="2026-11-26T13:50:00Z", priority={"id": "PPRI001", "type": "priority"})),
     "a list item in a state the baseline showed elsewhere": lambda d: edit_body(
         d, "wait-for-incidents", 1, lambda b: b["incidents"][0].update(status="acknowledged")),
-    "a kind of item the list did not hold before": lambda d: edit_body(
+    "another team's log entry of a kind the list did not hold before": lambda d: edit_body(
         d, "list-log-entries", 0, lambda b: b["log_entries"].append(
-            dict(b["log_entries"][0], type="resolve_log_entry"))),
+            _other_teams(b["log_entries"][0], type="snooze_log_entry"))),
+    "another team's incident in a new status and urgency": lambda d: edit_body(
+        d, "list-incidents", 0, lambda b: b["incidents"].append(
+            _other_teams(b["incidents"][0], status="acknowledged", urgency="low",
+                         priority={"id": "PPRI001", "type": "priority", "summary": "P1"}))),
     "fewer list items": lambda d: edit_body(d, "list-incidents", 0,
                                             lambda b: b["incidents"].pop(0)),
     # Last, because it puts a 429 in front of the step's other exchanges.

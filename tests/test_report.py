@@ -47,14 +47,14 @@ def test_json_holds_the_summary_and_every_change() -> None:
             {"step": "list-incidents", "interaction": LIST,
              "location": "response.body.incidents[].urgency", "kind": "field-removed",
              "severity": "breaking", "before": "string", "after": None,
-             "message": "field removed (was string)"},
+             "message": "field removed (was string)", "documented": None},
             {"step": "list-incidents", "interaction": LIST,
              "location": "response.body.incidents[].status", "kind": "enum-value-added",
              "severity": "warning", "before": "triggered", "after": "resolved, triggered",
-             "message": "new value 'resolved' (before: triggered)"},
+             "message": "new value 'resolved' (before: triggered)", "documented": None},
             {"step": "create-note", "interaction": NOTE, "location": "response.headers.location",
              "kind": "header-added", "severity": "info", "before": None, "after": "present",
-             "message": "new response header"},
+             "message": "new response header", "documented": None},
         ],
     }
 
@@ -213,5 +213,5 @@ def test_json_of_a_computed_report(tmp_path: Path) -> None:
         "summary": {"breaking": 1, "warning": 0, "info": 0},
         "changes": [{"step": "create-note", "interaction": NOTE, "location": "response.status",
                      "kind": "status-changed", "severity": "breaking", "before": "201",
-                     "after": "200", "message": "status changed from 201 to 200"}],
+                     "after": "200", "message": "status changed from 201 to 200", "documented": None}],
     }

@@ -3,11 +3,15 @@
 Each difference deepdiff reports is turned into a `Delta` (a kind at one location of one
 interaction) and the deltas at the same place are merged into one `Change`, with the kind's
 severity and message from `harness.drift.kinds`.
+
+The scenario's own items are held to every rule (the `own` part of a shape node); the account's
+other items only to the rules every item obeys: a JSON type never seen, a new format where all
+items shared one, a field every item had gone from all of them (see `harness.drift.compare`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +19,10 @@ from harness.drift.kinds import KINDS
 from harness.drift.model import Change
 from harness.drift.normalise import NormalisedRecording, Place, body_place
 from harness.drift.shape import UNTYPED
+
+# Whether the documents allow what a change brings, given its kind, interaction label, status,
+# location and the new values; None when no documents are at hand or they cannot tell.
+Judge = Callable[[str, str, str, str, frozenset[str]], bool | None]
 
 
 @dataclass(frozen=True)
@@ -34,8 +42,12 @@ class Classifier:
     """Turns deepdiff's tree-view levels into deltas, and groups of deltas into Changes."""
 
     def __init__(self, before: NormalisedRecording, after: NormalisedRecording, *,
-                 known: dict[str, frozenset[str]]) -> None:
-        self._before, self._after, self._known = before, after, known
+                 known: dict[str, frozenset[str]], still: dict[str, frozenset[str]],
+                 judge: Judge | None = None) -> None:
+        self._before, self._after = before, after
+        # Own values the baseline showed anywhere (`known`) and the candidate does (`still`).
+        self._known, self._still = known, still
+        self._judge = judge
 
     def deltas(self, level: Any) -> list[Delta]:
         report: str = level.report_type
@@ -60,9 +72,14 @@ class Classifier:
         message = _message(first.kind, old, new)
         if item_types and item_types != set().union(*(p.item_types for p in places)):
             message = f"{', '.join(sorted(item_types))} items: {message}"
+        documented = None
+        if self._judge is not None:
+            status = self._after.tree["steps"].get(first.step, {}).get(first.position, {})
+            documented = self._judge(first.kind, label, str(status.get("status", "")),
+                                     first.location, _brought(first.kind, old, new))
         return Change(step=first.step, interaction=f"#{first.position} {label}",
                       location=first.location, kind=first.kind, severity=KINDS[first.kind].severity,
-                      before=_join(old), after=_join(new), message=message)
+                      before=_join(old), after=_join(new), message=message, documented=documented)
 
     def _presence_delta(self, level: Any, path: list[Any], *, added: bool) -> list[Delta]:
         slug = path[1]
@@ -72,14 +89,26 @@ class Classifier:
             kind = "interaction-added" if added else "interaction-missing"
             return [Delta(slug, p, "interaction", kind, *_sides({side.labels[slug, p]}, added))
                     for p in positions]
-        parent = level.up.up.t1 if added else level.up.up.t2
-        # A side that never saw an object here cannot tell which fields it would have.
-        if path[-2] != "fields" or "object" not in parent["types"]:
-            return []
-        node = level.t2 if added else level.t1
-        kind = "field-added" if added else (
-            "field-removed" if node["always"] else "optional-field-removed")
-        return [self._body_delta(path, kind, *_sides(node["types"], added))]
+        own_part = path[-1] == "own"
+        node_path = path[:-1] if own_part else path
+        if len(node_path) < 6 or node_path[-2] != "fields":
+            return []  # list variants, and the sets' own keys, are compared as sets
+        # The side lacking the field must have seen objects here, or it cannot tell.
+        lacking = self._before if added else self._after
+        parent = _node(lacking.tree, node_path[:-2])
+        node = _node((self._after if added else self._before).tree, node_path)
+        own = node.get("own")
+        if own_part or own is not None:
+            if parent.get("own", {}).get("objects") and own is not None:
+                kind = "field-added" if added else (
+                    "field-removed" if own["always"] else "optional-field-removed")
+                return [self._body_delta(node_path, kind, *_sides(node["types"], added))]
+            if own_part:
+                return []
+        # Only other teams' items had it: gone from all of them is news if all of them had it.
+        if not added and node["always"] and "object" in parent.get("types", ()):
+            return [self._body_delta(node_path, "field-removed", *_sides(node["types"], added))]
+        return []
 
     def _value_delta(self, level: Any, path: list[Any]) -> list[Delta]:
         slug, position, part = path[1], path[2], path[3]
@@ -87,8 +116,8 @@ class Classifier:
             kind = "status-changed" if part == "status" else "content-type-changed"
             location = "response.status" if part == "status" else "response.content_type"
             return [Delta(slug, position, location, kind, _some(level.t1), _some(level.t2))]
-        if path[-1] == "always" and level.t1 is True and level.t2 is False:
-            return [self._body_delta(path[:-1], "field-sometimes-missing",
+        if path[-2:] == ["own", "always"] and level.t1 is True and level.t2 is False:
+            return [self._body_delta(path[:-2], "field-sometimes-missing",
                                      frozenset({"always"}), frozenset({"sometimes"}))]
         return []
 
@@ -99,13 +128,40 @@ class Classifier:
             return [Delta(path[1], path[2], f"response.headers.{item}", kind,
                            *_sides({"present"}, added))]
         before, after = frozenset(map(str, level.t1)), frozenset(map(str, level.t2))
-        # Narrowing (a type or value no longer seen) is data; a null-only baseline observed
-        # nothing to compare with.
-        if not added or not before - {"null"}:
+        what, own = path[-1], path[-2] == "own"
+        node_path = path[:-2] if own else path[:-1]
+        if what == "variants":
+            return self._variant_delta(node_path, before, after, added=added)
+        if not added:
+            # Narrowing (a type, format or value no longer seen) is data, but for discriminators.
+            if what == "values" and node_path[-1] == "type":
+                return self._vanished(node_path, body_place(node_path, self._before.tree,
+                                                            self._after.tree), before, after)
             return []
-        if path[-1] == "types":
-            return [self._body_delta(path[:-1], "type-changed", before, after)]
-        place = body_place(path[:-1], self._before.tree, self._after.tree)
+        if what == "types":
+            # A null-only baseline observed nothing to compare with.
+            if not before - {"null"}:
+                return []
+            return [self._body_delta(node_path, "type-changed", before, after)]
+        if what == "formats":
+            # Other teams' values break a rule only where every baseline item shared one class.
+            if own or len(before) == 1:
+                return [self._body_delta(node_path, "format-changed", before, after)]
+            return []
+        place = body_place(node_path, self._before.tree, self._after.tree)
+        return self._new_values(node_path, place, before, after)
+
+    def _variant_delta(self, list_path: list[Any], before: frozenset[str], after: frozenset[str],
+                       *, added: bool) -> list[Delta]:
+        listed = body_place(list_path, self._before.tree, self._after.tree)
+        place = Place(f"{listed.location}[].type", f"{listed.field}.type", True, UNTYPED,
+                      frozenset())
+        if added:
+            return self._new_values(list_path, place, before, after)
+        return self._vanished(list_path, place, before, after)
+
+    def _new_values(self, path: list[Any], place: Place, before: frozenset[str],
+                    after: frozenset[str]) -> list[Delta]:
         if place.in_list:
             # A list shows entities in whatever state the account's history left them, so a
             # value is new only if the baseline never showed it for that field of that entity.
@@ -114,10 +170,34 @@ class Classifier:
             return []
         return [Delta(path[1], path[2], place.location, "enum-value-added", before, after, place)]
 
+    def _vanished(self, path: list[Any], place: Place, before: frozenset[str],
+                  after: frozenset[str]) -> list[Delta]:
+        # Gone from one list but still shown elsewhere for that entity is a list's mix, not news.
+        gone = before - after - self._still.get(place.field, frozenset())
+        if not after or not gone:
+            return []
+        return [Delta(path[1], path[2], place.location, "variant-removed", before, after, place)]
+
     def _body_delta(self, path: list[Any], kind: str, before: frozenset[str],
                     after: frozenset[str]) -> Delta:
         place = body_place(path, self._before.tree, self._after.tree)
         return Delta(path[1], path[2], place.location, kind, before, after, place)
+
+
+def _node(tree: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    """The shape node at a tree path `[steps, slug, position, body, (fields|items, key)...]`."""
+    node: dict[str, Any] = tree["steps"].get(path[1], {}).get(path[2], {}).get("body", {})
+    for key in path[4:]:
+        node = node.get(key, {})
+    return node
+
+
+def _brought(kind: str, before: frozenset[str], after: frozenset[str]) -> frozenset[str]:
+    """What a change brings that the baseline did not have: the documents judge these."""
+    if kind in ("field-added", "field-removed", "optional-field-removed", "field-sometimes-missing",
+                "interaction-added", "header-added"):
+        return after
+    return after - before
 
 
 def _message(kind: str, before: frozenset[str], after: frozenset[str]) -> str:
@@ -128,7 +208,8 @@ def _message(kind: str, before: frozenset[str], after: frozenset[str]) -> str:
     if kind == "type-changed" and after - before == {"null"}:
         return f"can now be null (was {was})"
     new = ", ".join(map(repr, sorted(after - before)))
-    return KINDS[kind].message.format(before=was, after=now, new=new)
+    gone = ", ".join(map(repr, sorted(before - after)))
+    return KINDS[kind].message.format(before=was, after=now, new=new, gone=gone)
 
 
 def _sides(values: Iterable[object], added: bool) -> tuple[frozenset[str], frozenset[str]]:

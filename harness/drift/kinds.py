@@ -30,7 +30,7 @@ FAIL_ON_CHOICES = ("breaking", "warning", "info", "never")
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind of change: `message` is formatted with `before`, `after` and `new` (the new values)."""
+    """One kind of change: `message` is formatted with `before`, `after`, `new` and `gone`."""
 
     id: str
     severity: Severity
@@ -63,6 +63,13 @@ KINDS: dict[str, Kind] = {kind.id: kind for kind in (
     Kind("enum-value-added", Severity.WARNING,
          "new value {new} (before: {before})",
          "an enum-like field shows a value the baseline never did"),
+    Kind("variant-removed", Severity.WARNING,
+         "no longer seen: {gone} (now: {after})",
+         "a `type` (list item kind or other discriminator) of the scenario's own items is no longer seen"),
+    Kind("format-changed", Severity.WARNING,
+         "new format {new} (before: {before})",
+         "a string field shows a new format class (timestamp precision or offset, URL host or path, "
+         "email, id prefix or length, key, UUID, digits, text)"),
     Kind("header-removed", Severity.WARNING,
          "response header no longer sent",
          "a response header is no longer sent"),

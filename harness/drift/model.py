@@ -20,6 +20,9 @@ class Change:
     before: str | None
     after: str | None
     message: str
+    # Whether PagerDuty's documents allow what the change brings; None without documents, or
+    # for a change that brings nothing new (a removal).
+    documented: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class DriftReport:
     candidate: Path
     steps: tuple[str, ...]
     changes: tuple[Change, ...]
+    # How the comparison was made, for people: e.g. that it could not tell own items apart.
+    notes: tuple[str, ...] = ()
 
     @property
     def summary(self) -> dict[str, int]:

@@ -13,25 +13,14 @@ triggers) is one logical interaction, its responses merged into one tree::
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from harness.cassettes import Interaction, Recording
-from harness.drift.shape import UNTYPED, ShapeBuilder
-
-# Placeholders for values that differ between runs of an unchanged API.  Order matters: a
-# timestamp holds digits that the number rule would otherwise take apart.
-_NOISE = (
-    (re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"),
-     "{time}"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"),
-     "{key}"),
-    (re.compile(r"\b[0-9a-fA-F]{16,}\b"), "{key}"),
-    (re.compile(r"\b[A-Z][A-Z0-9]{5,}\b"), "{id}"),
-    (re.compile(r"(?<=/)\d+(?=[/?]|$)"), "{n}"),
-)
+from harness.drift.formats import FormatClassifier, api_hosts
+from harness.drift.noise import normalise_text as normalise_text  # re-exported: tests use it
+from harness.drift.shape import ENUM_FIELDS, UNTYPED, ShapeBuilder
 
 # Headers whose presence depends on the transport or the server software, not on the API:
 # `content-length` and `transfer-encoding` swap with the body size, CDNs add or drop the rest.
@@ -63,15 +52,27 @@ class NormalisedRecording:
     labels: dict[tuple[str, int], str]
 
 
-def normalise_recording(recording: Recording) -> NormalisedRecording:
-    """Build the comparison tree of a loaded recording; positions count from 1 in each step."""
+def normalise_recording(recording: Recording, *, owned: frozenset[str] | None = None,
+                        enum_fields: frozenset[str] = ENUM_FIELDS) -> NormalisedRecording:
+    """Build the comparison tree of a loaded recording; positions count from 1 in each step.
+
+    `owned` holds the ids of the scenario's own items (None: every item is its own); the free
+    text of own items is compared only when the recording tells them apart.
+    """
     steps: dict[str, dict[int, dict[str, Any]]] = {}
     labels: dict[tuple[str, int], str] = {}
+    manifest = recording.manifest
+    classify = FormatClassifier(api_hosts(manifest.api_url, manifest.events_url))
+
+    def builder() -> ShapeBuilder:
+        return ShapeBuilder(classify=classify, owned=owned, enum_fields=enum_fields,
+                            sentences=owned is not None)
+
     for step in recording.steps:
         slug = step.entry.slug
         steps[slug] = {}
         for position, logical in enumerate(logical_interactions(step.interactions), start=1):
-            steps[slug][position] = interaction_tree(logical)
+            steps[slug][position] = interaction_tree(logical, builder())
             labels[slug, position] = logical.label
     return NormalisedRecording(slugs=tuple(steps), tree={"steps": steps}, labels=labels)
 
@@ -103,12 +104,15 @@ def body_place(path: list[Any], *trees: dict[str, Any]) -> Place:
 
 
 def vocabulary(tree: dict[str, Any]) -> dict[str, frozenset[str]]:
-    """Every value of every enum-like field a recording showed, per entity field."""
+    """Every value of every enum-like field the own items of a recording showed, per entity field."""
     found: dict[str, set[str]] = {}
 
     def collect(node: dict[str, Any], names: list[str]) -> None:
-        if "values" in node:
-            found.setdefault(entity_field(names), set()).update(map(str, node["values"]))
+        own = node.get("own", {})
+        if "values" in own:
+            found.setdefault(entity_field(names), set()).update(map(str, own["values"]))
+        if "variants" in own:
+            found.setdefault(entity_field([*names, "type"]), set()).update(own["variants"])
         for key, child in node["fields"].items():
             collect(child, [*names, key])
         for child in node["items"].values():
@@ -135,9 +139,9 @@ def _typed(items: dict[str, Any]) -> frozenset[str]:
     return frozenset(item_type for item_type in items if item_type != UNTYPED)
 
 
-def interaction_tree(logical: LogicalInteraction) -> dict[str, Any]:
+def interaction_tree(logical: LogicalInteraction, builder: ShapeBuilder | None = None) -> dict[str, Any]:
     """Status, media type, header names and body shape, merged over the logical interaction."""
-    builder = ShapeBuilder()
+    builder = builder or ShapeBuilder()
     headers: set[str] = set()
     for response in logical.responses:
         builder.add_text(body_text(response))
@@ -150,13 +154,6 @@ def interaction_tree(logical: LogicalInteraction) -> dict[str, Any]:
         "headers": headers,
         "body": builder.tree(),
     }
-
-
-def normalise_text(text: str) -> str:
-    """Replace ids, timestamps, keys and incident numbers in `text` with placeholders."""
-    for pattern, placeholder in _NOISE:
-        text = pattern.sub(placeholder, text)
-    return text
 
 
 def request_label(interaction: Interaction) -> str:

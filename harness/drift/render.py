@@ -20,7 +20,9 @@ from harness.errors import ConfigError
 FORMATS = ("text", "markdown", "json", "junit")
 
 _COLOURS = {Severity.BREAKING: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_FIELDS = ("step", "interaction", "location", "kind", "severity", "before", "after", "message")
+_FIELDS = ("step", "interaction", "location", "kind", "severity", "before", "after", "message",
+           "documented")
+_DOCUMENTED = {True: "documented", False: "UNDOCUMENTED", None: ""}
 
 
 def render(report: DriftReport, *, fmt: str, color: bool = False,
@@ -37,9 +39,9 @@ def render(report: DriftReport, *, fmt: str, color: bool = False,
     return renderers[fmt]()
 
 
-def _change_dict(change: Change) -> dict[str, str | None]:
+def _change_dict(change: Change) -> dict[str, str | bool | None]:
     """One change as the JSON report holds it."""
-    data = {name: getattr(change, name) for name in _FIELDS}
+    data: dict[str, str | bool | None] = {name: getattr(change, name) for name in _FIELDS}
     data["severity"] = change.severity.label
     return data
 
@@ -77,7 +79,8 @@ def _text(report: DriftReport, *, color: bool) -> str:
                 severity = style(f"{change.severity.label:<8}", fg=_COLOURS[change.severity],
                                  bold=change.severity is Severity.BREAKING or None)
                 lines.append(f"    {severity}  {change.kind:<23}  {change.location}: "
-                             f"{change.message}")
+                             f"{change.message}{_documented_suffix(change)}")
+    lines += ["", *(f"note: {note}" for note in report.notes)] if report.notes else []
     if not report.changes:
         lines += ["", "No drift."]
     return "\n".join(lines) + "\n"
@@ -96,12 +99,19 @@ def _markdown(report: DriftReport) -> str:
                   "| --- | --- | --- | --- | --- |"]
         lines += [
             f"| {c.severity.label} | {c.kind} | {_code(c.interaction)} | {_code(c.location)} "
-            f"| {_cell(c.message)} |"
+            f"| {_cell(c.message + _documented_suffix(c))} |"
             for c in changes
         ]
+    lines += ["", *(f"> {_cell(note)}" for note in report.notes)] if report.notes else []
     if not report.changes:
         lines += ["", "No drift."]
     return "\n".join(lines) + "\n"
+
+
+def _documented_suffix(change: Change) -> str:
+    # Said only with documents at hand: "UNDOCUMENTED" is what a reviewer looks for first.
+    label = _DOCUMENTED[change.documented]
+    return f" [{label}]" if label else ""
 
 
 def _cell(text: str) -> str:
@@ -138,4 +148,4 @@ def _junit(report: DriftReport, *, fail_on: str) -> str:
 
 def _plain(changes: list[Change]) -> str:
     return "\n".join(f"{c.severity.label} {c.kind} {c.interaction} {c.location}: {c.message}"
-                     for c in changes)
+                     f"{_documented_suffix(c)}" for c in changes)

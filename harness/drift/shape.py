@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from harness.drift.noise import normalise_sentence
 
 # Fields whose values form a small vocabulary worth comparing between recordings.
 ENUM_FIELDS = frozenset({
@@ -44,31 +46,53 @@ _SCALAR_BITS: dict[type, int] = {
 }
 
 ShapeTree = dict[str, Any]
+Classify = Callable[[str], str]
+TEXT = "text"
+# Past this many format classes a field is free-form: no class is a rule its items obey.
+MAX_FORMATS = 8
+# The references that tie an item to the scenario: a log entry to its incident, a notification
+# to the test user.
+_OWNER_REFERENCES = ("incident", "service", "user")
 
 
 class _Node:
-    """Everything seen at one path, accumulated across values."""
+    """Everything seen at one path, accumulated across values; `own_*` counts own items only."""
 
-    __slots__ = ("fields", "items", "mask", "objects", "seen", "values")
+    __slots__ = ("enum", "fields", "formats", "items", "mask", "objects", "own_formats",
+                 "own_objects", "own_seen", "seen", "values", "variants")
 
     def __init__(self, *, enum: bool) -> None:
+        self.enum = enum
         self.mask = 0
-        self.seen = 0
-        self.objects = 0
-        self.values: set[object] | None = set() if enum else None
+        self.seen = self.objects = self.own_seen = self.own_objects = 0
+        self.values: set[object] | None = set()
+        self.formats: set[str] | None = set()
+        self.own_formats: set[str] | None = set()
+        self.variants: set[str] = set()
         self.fields: dict[str, _Node] = {}
         self.items: dict[str, _Node] = {}
 
 
 class ShapeBuilder:
-    """Accumulates the shape of one or more response bodies (a poll loop merges its responses)."""
+    """Accumulates the shape of one or more response bodies (a poll loop merges its responses).
 
-    def __init__(self) -> None:
+    `owned` holds the ids of the scenario's own items; None means every item counts as own.
+    `classify` gives a string's format class; `enum_fields` names the fields whose values are
+    compared; `sentences` also compares the free text of own items (their fixed sentences).
+    """
+
+    def __init__(self, *, classify: Classify = lambda _: TEXT, owned: frozenset[str] | None = None,
+                 enum_fields: frozenset[str] = ENUM_FIELDS, sentences: bool = False) -> None:
         self._root = _Node(enum=False)
+        self._classify = classify
+        self._owned = owned
+        self._enum_fields = enum_fields
+        self._sentences = sentences
 
     def add_text(self, text: str) -> None:
         """Add one body as recorded: JSON, empty (204) or other text."""
         self._root.seen += 1
+        self._root.own_seen += 1
         if not text.strip():
             self._root.mask |= _EMPTY
             return
@@ -78,47 +102,123 @@ class ShapeBuilder:
             except ValueError:
                 self._root.mask |= _TEXT
                 return
-            self._add(value, self._root)
+            if type(value) is dict and self._owned is not None:
+                self._add_entities(value)
+            else:
+                self._add(value, self._root, True)
 
     def tree(self) -> ShapeTree:
         """The shape as plain dicts and sets, ready for deepdiff."""
-        return _tree(self._root, always=True)
+        return _tree(self._root, always=True, own_always=True)
 
-    def _add(self, value: Any, node: _Node) -> None:
+    def owns(self, item: Any, default: bool) -> bool:
+        """Whether a top-level entity or list item is the scenario's own (`default` if it cannot tell)."""
+        owned = self._owned
+        if owned is None or type(item) is not dict:
+            return True if owned is None else default
+        own_id = item.get("id")
+        if type(own_id) is str and own_id in owned:
+            return True
+        referenced = False
+        for key in _OWNER_REFERENCES:
+            reference = item.get(key)
+            if type(reference) is dict and "id" in reference:
+                if reference["id"] in owned:
+                    return True
+                referenced = True
+        return default if own_id is None and not referenced else False
+
+    def _add_entities(self, body: dict[str, Any]) -> None:
+        # The body is the scenario's answer; the entities directly in it are judged one by one.
+        root = self._root
+        root.mask |= _OBJECT
+        root.objects += 1
+        root.own_objects += 1
+        for key, value in body.items():
+            child = self._child(root, key)
+            child.seen += 1
+            child.own_seen += 1
+            if type(value) is list:
+                self._add_list(value, child, True, judge=True)
+            else:
+                self._add(value, child, self.owns(value, True))
+
+    def _child(self, node: _Node, key: str) -> _Node:
+        child = node.fields.get(key)
+        if child is None:
+            child = node.fields[key] = _Node(enum=key in self._enum_fields)
+        return child
+
+    def _add(self, value: Any, node: _Node, own: bool) -> None:
         # The hot loop of drift on large lists: scalars are handled inline, without a call.
         kind = type(value)
         if kind is dict:
             node.mask |= _OBJECT
             node.objects += 1
+            if own:
+                node.own_objects += 1
             fields = node.fields
             for key, item in value.items():
                 child = fields.get(key)
                 if child is None:
-                    child = fields[key] = _Node(enum=key in ENUM_FIELDS)
+                    child = fields[key] = _Node(enum=key in self._enum_fields)
                 child.seen += 1
+                if own:
+                    child.own_seen += 1
                 item_kind = type(item)
-                if item_kind is dict or item_kind is list:
-                    self._add(item, child)
+                if item_kind is dict:
+                    self._add(item, child, own)
+                elif item_kind is list:
+                    self._add_list(item, child, own, judge=False)
+                elif item_kind is str:
+                    self._add_string(item, child, own)
                 else:
                     child.mask |= _SCALAR_BITS.get(item_kind, _STRING)
-                    values = child.values
-                    if values is not None and item is not None:
-                        values.add(item)
-                        if len(values) > MAX_VALUES:
-                            child.values = None
+                    if own and child.enum and item is not None:
+                        _add_value(child, item)
         elif kind is list:
-            node.mask |= _ARRAY
-            for item in value:
-                variant = _variant(item, node.items)
-                child = node.items.get(variant)
-                if child is None:
-                    child = node.items[variant] = _Node(enum=False)
-                child.seen += 1
-                self._add(item, child)
+            self._add_list(value, node, own, judge=False)
+        elif kind is str:
+            self._add_string(value, node, own)
         else:
             node.mask |= _SCALAR_BITS.get(kind, _STRING)
-            if node.values is not None and value is not None:
-                _add_value(node, node.values, value)
+            if own and node.enum and value is not None:
+                _add_value(node, value)
+
+    def _add_list(self, value: list[Any], node: _Node, own: bool, *, judge: bool) -> None:
+        node.mask |= _ARRAY
+        for item in value:
+            variant = _variant(item, node.items)
+            child = node.items.get(variant)
+            if child is None:
+                child = node.items[variant] = _Node(enum=False)
+            item_own = self.owns(item, own) if judge else own
+            child.seen += 1
+            if item_own:
+                child.own_seen += 1
+                if variant != UNTYPED:
+                    node.variants.add(variant)
+            self._add(item, child, item_own)
+
+    def _add_string(self, value: str, node: _Node, own: bool) -> None:
+        node.mask |= _STRING
+        form = self._classify(value)
+        formats = node.formats
+        if formats is not None and form not in formats:
+            formats.add(form)
+            if len(formats) > MAX_FORMATS:
+                node.formats = None
+        if not own:
+            return
+        formats = node.own_formats
+        if formats is not None and form not in formats:
+            formats.add(form)
+            if len(formats) > MAX_FORMATS:
+                node.own_formats = None
+        if node.enum:
+            _add_value(node, value)
+        elif self._sentences and form == TEXT and node.values is not None:
+            _add_value(node, normalise_sentence(value))
 
 
 @contextmanager
@@ -149,20 +249,34 @@ def _variant(item: Any, items: dict[str, _Node]) -> str:
     return variant
 
 
-def _add_value(node: _Node, values: set[object], value: object) -> None:
-    values.add(value)
-    if len(values) > MAX_VALUES:
-        node.values = None
+def _add_value(node: _Node, value: object) -> None:
+    values = node.values
+    if values is not None and value not in values:
+        values.add(value)
+        if len(values) > MAX_VALUES:
+            node.values = None
 
 
-def _tree(node: _Node, *, always: bool) -> ShapeTree:
+def _tree(node: _Node, *, always: bool, own_always: bool) -> ShapeTree:
     tree: ShapeTree = {
         "types": set(type_names(node.mask)),
         "always": always,
-        "fields": {key: _tree(child, always=child.seen == node.objects)
+        "fields": {key: _tree(child, always=child.seen == node.objects,
+                              own_always=child.own_seen == node.own_objects)
                    for key, child in node.fields.items()},
-        "items": {variant: _tree(child, always=True) for variant, child in node.items.items()},
+        "items": {variant: _tree(child, always=True, own_always=True)
+                  for variant, child in node.items.items()},
     }
-    if node.values is not None:
-        tree["values"] = set(node.values)
+    if node.formats:
+        tree["formats"] = set(node.formats)
+    if node.own_seen:
+        # What the scenario's own items showed here: compared strictly.
+        own: ShapeTree = {"always": own_always}
+        if node.own_objects:
+            own["objects"] = True
+        for name, found in (("values", node.values), ("formats", node.own_formats),
+                            ("variants", node.variants)):
+            if found:
+                own[name] = set(found)
+        tree["own"] = own
     return tree
