@@ -383,3 +383,81 @@ def test_shannon_entropy_counts_bits_per_character() -> None:
     assert (shannon_entropy("aaaa"), shannon_entropy("aabb"), shannon_entropy("abcd")) == (
         0.0, 1.0, 2.0,
     )
+
+
+def _with_placeholders(tmp_path: Path, placeholders: dict[str, str]) -> Path:
+    """A copy of the clean recording whose manifest lists `placeholders` in addition to its own."""
+    copy = tmp_path / "copy"
+    shutil.copytree(CLEAN / "recording", copy)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["placeholders"].update(placeholders)
+    (copy / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return copy
+
+
+def test_a_real_token_or_email_listed_as_a_placeholder_is_still_a_finding(tmp_path: Path) -> None:
+    """Placeholders pass only in the shapes the scrubber writes; listing a real value silences nothing."""
+    token, email = "u+Zk3Qw9Lm2Xc7Vb1Nd4", "oncall.lead@acme-corp.io"
+    copy = _with_placeholders(tmp_path, {"token:2": token, "from_email": email})
+    (copy / "leak.yaml").write_text(f"Authorization: Token token={token}\nFrom: {email}\n",
+                                    encoding="utf-8")
+    rows = [(f.file.name, f.line, f.rule) for f in audit_paths(paths=[copy]).findings]
+    assert rows == [
+        ("leak.yaml", 1, "pagerduty-api-key"),
+        ("leak.yaml", 2, "email-address"),
+        ("manifest.json", 12, "email-address"),
+    ]
+
+
+def test_the_scrubbers_own_placeholders_still_pass(tmp_path: Path) -> None:
+    """What the vault writes for a token, a key, a phone and an email is trusted under its name."""
+    from harness.vault import Vault, is_placeholder_value
+
+    vault = Vault()
+    written = {kind: vault.learn(kind, value) for kind, value in [
+        ("token", "u+Zk3Qw9Lm2Xc7Vb1Nd4"), ("key", "5a8c1e3f7b2d4960a1c3e5f7b9d2a4c6"),
+        ("phone", "+1 415 867 5309"), ("email", "oncall.lead@acme-corp.io")]}
+    names = vault.placeholders_by_name()
+    assert sorted(names) == ["email:1", "key:1", "phone:1", "token:1"]
+    assert all(is_placeholder_value(name, value) for name, value in names.items())
+    assert names["token:1"] == written["token"] != "u+Zk3Qw9Lm2Xc7Vb1Nd4"
+    assert not is_placeholder_value("token:1", "u+Zk3Qw9Lm2Xc7Vb1Nd4")
+    assert not is_placeholder_value("phone:1", "+1 415 867 5309")
+    assert not is_placeholder_value("from_email", "oncall.lead@acme-corp.io")
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("fifo.json", "fifo.json: is a FIFO (named pipe), not a regular file"),
+    ("/dev/zero", "/dev/zero: is a device, not a regular file"),
+])
+def test_audit_refuses_what_is_not_a_regular_file_at_once(
+    tmp_path: Path, target: str, message: str,
+) -> None:
+    """A FIFO or a device is an InputError before any read, never a hang or a MemoryError."""
+    import os
+
+    if target == "fifo.json":
+        os.mkfifo(tmp_path / target)
+    with pytest.raises(InputError) as raised:
+        audit_paths(paths=[Path(target)])
+    assert str(raised.value) == message
+
+
+def test_a_long_escaped_line_costs_a_few_times_its_size(tmp_path: Path) -> None:
+    """A single-line HAR of 250 kB is scanned with a peak of a few times its size (was 240 times)."""
+    import tracemalloc
+
+    inner = json.dumps({"incidents": [{"id": f"Q{i:013d}", "summary": f'host-{i} said "ok"'}
+                                      for i in range(5_000)]})
+    har = tmp_path / "one-line.har"
+    har.write_text(json.dumps({"log": {"entries": [{"response": {"content": {"text": inner}}}]}}),
+                   encoding="utf-8")
+    size = har.stat().st_size
+    tracemalloc.start()
+    try:
+        report = audit_paths(paths=[har])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.findings == ()
+    assert peak < 8 * size, f"peak {peak / size:.1f} times the input"

@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from types import ModuleType
 
+import audit_bench
 import drift_bench
 import record_bench
 import replay_bench
@@ -26,7 +27,8 @@ import sandbox_bench
 from figures import BenchResult, Figure, markdown_table, text_table
 
 BENCHES: dict[str, ModuleType] = {
-    module.NAME: module for module in (replay_bench, drift_bench, record_bench, sandbox_bench)
+    module.NAME: module
+    for module in (replay_bench, drift_bench, record_bench, sandbox_bench, audit_bench)
 }
 
 
