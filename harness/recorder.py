@@ -110,7 +110,7 @@ def record_scenario(
         raise _explain(stop, where, leftovers) from None
     finally:
         client.close()
-    manifest = _manifest(settings, vault)
+    manifest = _manifest(settings, vault, run.owned())
     files = {entry.cassette: dump_cassette(scrubber.sweep(persister.cassettes.get(entry.cassette, [])))
              for entry in manifest.steps}
     files[MANIFEST_NAME] = manifest.to_json()
@@ -144,7 +144,7 @@ def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -
     return recorder
 
 
-def _manifest(settings: Settings, vault: Vault) -> Manifest:
+def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]]) -> Manifest:
     placeholders = vault.placeholders_by_name()
     placeholders.update({
         "from_email": vault.placeholder(settings.from_email),
@@ -162,6 +162,8 @@ def _manifest(settings: Settings, vault: Vault) -> Manifest:
         placeholders=placeholders,
         steps=tuple(StepEntry(number=s.number, slug=s.slug, title=s.title, cassette=s.cassette)
                     for s in scenario.steps),
+        # Scrubbed as the cassettes are, so the ids match the items they name there.
+        owned={kind: tuple(vault.replace_known(i) for i in ids) for kind, ids in owned.items()},
     )
 
 

@@ -202,7 +202,9 @@ def create_note(pd: Client, run: Run) -> None:
                 note_id = dig(note, "id", what="list notes")
                 expect_success(pd.delete(f"{path}/{note_id}"), "delete half-created note")
 
-    expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover), "create a note")
+    created = expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover),
+                             "create a note")
+    run.note_id = dig(created, "note", "id", what="create a note")
     # Read the notes back, so the recording shows the new note where a client would look for it.
     expect_success(pd.get(path), "list notes")
 

@@ -77,6 +77,7 @@ class Run:
     first_incident = Needed[dict[str, Any]]()
     log_entry_id = Needed[str]()
     report_window = Needed[tuple[str, str]]()
+    note_id = Needed[str]()
 
     def __init__(self, *, test_user_email: str, poll_timeout: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -85,6 +86,18 @@ class Run:
         self.clock = clock
         self.ledger = Ledger()
         self.swept: list[str] = []
+
+    def owned(self) -> dict[str, list[str]]:
+        """The ids of what this run made or drove, by kind: drift holds these items to every rule."""
+        found = self.__dict__
+        owned = {kind: [found[name]] for kind, name in (
+            ("user", "user_id"), ("escalation_policy", "escalation_policy_id"),
+            ("service", "service_id"), ("integration", "integration_id"), ("note", "note_id"),
+        ) if name in found}
+        incidents = [found[name]["id"] for name in ("first_incident", "incident") if name in found]
+        if incidents:
+            owned["incident"] = sorted(set(incidents))
+        return owned
 
 
 @dataclass(frozen=True)

@@ -89,26 +89,26 @@ class Classifier:
             kind = "interaction-added" if added else "interaction-missing"
             return [Delta(slug, p, "interaction", kind, *_sides({side.labels[slug, p]}, added))
                     for p in positions]
-        own_part = path[-1] == "own"
-        node_path = path[:-1] if own_part else path
+        facet = path[-1] if path[-1] in ("own", "other") else None
+        node_path = path[:-1] if facet else path
         if len(node_path) < 6 or node_path[-2] != "fields":
-            return []  # list variants, and the sets' own keys, are compared as sets
+            return []  # list variants, and the keys of a node's sets, are compared as sets
         # The side lacking the field must have seen objects here, or it cannot tell.
-        lacking = self._before if added else self._after
-        parent = _node(lacking.tree, node_path[:-2])
+        lacking = _node((self._before if added else self._after).tree, node_path[:-2])
         node = _node((self._after if added else self._before).tree, node_path)
+        deltas = []
         own = node.get("own")
-        if own_part or own is not None:
-            if parent.get("own", {}).get("objects") and own is not None:
-                kind = "field-added" if added else (
-                    "field-removed" if own["always"] else "optional-field-removed")
-                return [self._body_delta(node_path, kind, *_sides(node["types"], added))]
-            if own_part:
-                return []
-        # Only other teams' items had it: gone from all of them is news if all of them had it.
-        if not added and node["always"] and "object" in parent.get("types", ()):
-            return [self._body_delta(node_path, "field-removed", *_sides(node["types"], added))]
-        return []
+        if facet != "other" and own is not None and lacking.get("own", {}).get("objects"):
+            kind = "field-added" if added else (
+                "field-removed" if own["always"] else "optional-field-removed")
+            deltas.append(self._body_delta(node_path, kind, *_sides(own["types"], added)))
+        other = node.get("other")
+        # Other teams' fields may come and go, but one that every item had is gone from all.
+        if (facet != "own" and not added and other is not None and other["always"]
+                and lacking.get("other", {}).get("objects")):
+            deltas.append(self._body_delta(node_path, "field-removed",
+                                           *_sides(other["types"], added)))
+        return deltas
 
     def _value_delta(self, level: Any, path: list[Any]) -> list[Delta]:
         slug, position, part = path[1], path[2], path[3]
@@ -129,7 +129,7 @@ class Classifier:
                            *_sides({"present"}, added))]
         before, after = frozenset(map(str, level.t1)), frozenset(map(str, level.t2))
         what, own = path[-1], path[-2] == "own"
-        node_path = path[:-2] if own else path[:-1]
+        node_path = path[:-2]
         if what == "variants":
             return self._variant_delta(node_path, before, after, added=added)
         if not added:

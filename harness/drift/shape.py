@@ -59,11 +59,12 @@ class _Node:
     """Everything seen at one path, accumulated across values; `own_*` counts own items only."""
 
     __slots__ = ("enum", "fields", "formats", "items", "mask", "objects", "own_formats",
-                 "own_objects", "own_seen", "seen", "values", "variants")
+                 "own_mask", "own_objects", "own_seen", "seen", "values", "variants")
 
     def __init__(self, *, enum: bool) -> None:
         self.enum = enum
-        self.mask = 0
+        # `mask`, `seen`, `objects` and `formats` count the other items; `own_*` the own ones.
+        self.mask = self.own_mask = 0
         self.seen = self.objects = self.own_seen = self.own_objects = 0
         self.values: set[object] | None = set()
         self.formats: set[str] | None = set()
@@ -91,16 +92,15 @@ class ShapeBuilder:
 
     def add_text(self, text: str) -> None:
         """Add one body as recorded: JSON, empty (204) or other text."""
-        self._root.seen += 1
         self._root.own_seen += 1
         if not text.strip():
-            self._root.mask |= _EMPTY
+            self._root.own_mask |= _EMPTY
             return
         with _collector_paused():
             try:
                 value = json.loads(text)
             except ValueError:
-                self._root.mask |= _TEXT
+                self._root.own_mask |= _TEXT
                 return
             if type(value) is dict and self._owned is not None:
                 self._add_entities(value)
@@ -109,7 +109,7 @@ class ShapeBuilder:
 
     def tree(self) -> ShapeTree:
         """The shape as plain dicts and sets, ready for deepdiff."""
-        return _tree(self._root, always=True, own_always=True)
+        return _tree(self._root, self._root)
 
     def owns(self, item: Any, default: bool) -> bool:
         """Whether a top-level entity or list item is the scenario's own (`default` if it cannot tell)."""
@@ -131,12 +131,10 @@ class ShapeBuilder:
     def _add_entities(self, body: dict[str, Any]) -> None:
         # The body is the scenario's answer; the entities directly in it are judged one by one.
         root = self._root
-        root.mask |= _OBJECT
-        root.objects += 1
+        root.own_mask |= _OBJECT
         root.own_objects += 1
         for key, value in body.items():
             child = self._child(root, key)
-            child.seen += 1
             child.own_seen += 1
             if type(value) is list:
                 self._add_list(value, child, True, judge=True)
@@ -153,18 +151,21 @@ class ShapeBuilder:
         # The hot loop of drift on large lists: scalars are handled inline, without a call.
         kind = type(value)
         if kind is dict:
-            node.mask |= _OBJECT
-            node.objects += 1
             if own:
+                node.own_mask |= _OBJECT
                 node.own_objects += 1
+            else:
+                node.mask |= _OBJECT
+                node.objects += 1
             fields = node.fields
             for key, item in value.items():
                 child = fields.get(key)
                 if child is None:
                     child = fields[key] = _Node(enum=key in self._enum_fields)
-                child.seen += 1
                 if own:
                     child.own_seen += 1
+                else:
+                    child.seen += 1
                 item_kind = type(item)
                 if item_kind is dict:
                     self._add(item, child, own)
@@ -172,44 +173,53 @@ class ShapeBuilder:
                     self._add_list(item, child, own, judge=False)
                 elif item_kind is str:
                     self._add_string(item, child, own)
+                elif own:
+                    child.own_mask |= _SCALAR_BITS.get(item_kind, _STRING)
+                    if child.enum and item is not None:
+                        _add_value(child, item)
                 else:
                     child.mask |= _SCALAR_BITS.get(item_kind, _STRING)
-                    if own and child.enum and item is not None:
-                        _add_value(child, item)
         elif kind is list:
             self._add_list(value, node, own, judge=False)
         elif kind is str:
             self._add_string(value, node, own)
+        elif own:
+            node.own_mask |= _SCALAR_BITS.get(kind, _STRING)
+            if node.enum and value is not None:
+                _add_value(node, value)
         else:
             node.mask |= _SCALAR_BITS.get(kind, _STRING)
-            if own and node.enum and value is not None:
-                _add_value(node, value)
 
     def _add_list(self, value: list[Any], node: _Node, own: bool, *, judge: bool) -> None:
-        node.mask |= _ARRAY
+        if own:
+            node.own_mask |= _ARRAY
+        else:
+            node.mask |= _ARRAY
         for item in value:
             variant = _variant(item, node.items)
             child = node.items.get(variant)
             if child is None:
                 child = node.items[variant] = _Node(enum=False)
             item_own = self.owns(item, own) if judge else own
-            child.seen += 1
             if item_own:
                 child.own_seen += 1
                 if variant != UNTYPED:
                     node.variants.add(variant)
+            else:
+                child.seen += 1
             self._add(item, child, item_own)
 
     def _add_string(self, value: str, node: _Node, own: bool) -> None:
-        node.mask |= _STRING
         form = self._classify(value)
-        formats = node.formats
-        if formats is not None and form not in formats:
-            formats.add(form)
-            if len(formats) > MAX_FORMATS:
-                node.formats = None
         if not own:
+            node.mask |= _STRING
+            formats = node.formats
+            if formats is not None and form not in formats:
+                formats.add(form)
+                if len(formats) > MAX_FORMATS:
+                    node.formats = None
             return
+        node.own_mask |= _STRING
         formats = node.own_formats
         if formats is not None and form not in formats:
             formats.add(form)
@@ -257,21 +267,16 @@ def _add_value(node: _Node, value: object) -> None:
             node.values = None
 
 
-def _tree(node: _Node, *, always: bool, own_always: bool) -> ShapeTree:
+def _tree(node: _Node, parent: _Node) -> ShapeTree:
     tree: ShapeTree = {
-        "types": set(type_names(node.mask)),
-        "always": always,
-        "fields": {key: _tree(child, always=child.seen == node.objects,
-                              own_always=child.own_seen == node.own_objects)
-                   for key, child in node.fields.items()},
-        "items": {variant: _tree(child, always=True, own_always=True)
-                  for variant, child in node.items.items()},
+        "fields": {key: _tree(child, node) for key, child in node.fields.items()},
+        "items": {variant: _tree(child, child) for variant, child in node.items.items()},
     }
-    if node.formats:
-        tree["formats"] = set(node.formats)
+    # What the scenario's own items showed here, compared strictly, and what the account's
+    # other items showed, compared only for the rules every item obeys.
     if node.own_seen:
-        # What the scenario's own items showed here: compared strictly.
-        own: ShapeTree = {"always": own_always}
+        own: ShapeTree = {"types": set(type_names(node.own_mask)),
+                          "always": node.own_seen == (parent.own_objects or node.own_seen)}
         if node.own_objects:
             own["objects"] = True
         for name, found in (("values", node.values), ("formats", node.own_formats),
@@ -279,4 +284,12 @@ def _tree(node: _Node, *, always: bool, own_always: bool) -> ShapeTree:
             if found:
                 own[name] = set(found)
         tree["own"] = own
+    if node.seen:
+        other: ShapeTree = {"types": set(type_names(node.mask)),
+                            "always": node.seen == (parent.objects or node.seen)}
+        if node.objects:
+            other["objects"] = True
+        if node.formats:
+            other["formats"] = set(node.formats)
+        tree["other"] = other
     return tree
