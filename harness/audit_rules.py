@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 API_KEY = "pagerduty-api-key"
 BEARER = "bearer-token"
@@ -68,6 +69,7 @@ _PHONE_VALUE = re.compile(r"\+?[\d\s().-]{7,24}")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _KEY_VALUE = re.compile(r"[A-Za-z0-9]{32}")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_NAME_SEPARATORS = re.compile(r"[_.-]")
 _PLACEHOLDER = re.compile(
     r"(?i)(.)\1*|[x*.•-]+|<.*|\$\{.*|\{\{.*|%\(.*|.*>"
     r"|.*(?:redacted|scrubbed|filtered|placeholder|dummy|changeme).*"
@@ -137,16 +139,23 @@ def text_hits(text: str) -> Iterator[Hit]:
 
 def field_hit(name: str, value: str, start: int) -> Hit | None:
     """Judge a value by the name of the field that holds it."""
-    words = {word.lower() for word in _NAME_WORDS.findall(name)}
-    squashed = re.sub(r"[_.-]", "", name.lower())
-    if squashed in _KEY_FIELDS and _KEY_VALUE.fullmatch(value) and not is_placeholder(value):
+    key_field, phone_field, secret_field = _field_kinds(name)
+    if key_field and _KEY_VALUE.fullmatch(value) and not is_placeholder(value):
         return Hit(INTEGRATION_KEY, value, start, f"integration key in field {name!r}")
-    phone_field = words & _PHONE_WORDS or squashed == "address"
     if phone_field and _PHONE_VALUE.fullmatch(value) and not _IPV4.fullmatch(value):
         return Hit(PHONE, value, start, _MESSAGES[PHONE]) if _real_phone(value) else None
-    if words & _SECRET_WORDS and not words & _NOT_SECRET_WORDS and _looks_secret(value):
+    if secret_field and _looks_secret(value):
         return Hit(ENTROPY, value, start, f"high-entropy value in field {name!r}")
     return None
+
+
+@lru_cache(maxsize=4096)
+def _field_kinds(name: str) -> tuple[bool, bool, bool]:
+    # A recording repeats a few dozen field names many thousand times: judge each name once.
+    words = {word.lower() for word in _NAME_WORDS.findall(name)}
+    squashed = _NAME_SEPARATORS.sub("", name.lower())
+    return (squashed in _KEY_FIELDS, bool(words & _PHONE_WORDS) or squashed == "address",
+            bool(words & _SECRET_WORDS) and not words & _NOT_SECRET_WORDS)
 
 
 def is_placeholder(value: str) -> bool:

@@ -31,6 +31,7 @@ _VALUE = (
     r"""(?:\\"(?P<esc>(?:[^\\"]++|\\(?!"))*+)\\"|"(?P<dq>[^"\\]*+(?:\\.[^"\\]*+)*+)\""""
     r"""|'(?P<sq>[^']*+(?:''[^']*+)*)'|(?P<bare>[^\s"'\\,&;:{}\[\]]++))"""
 )
+_VALUE_GROUPS = frozenset({"esc", "dq", "sq", "bare"})
 _NAME = r"""(?:(?P<q>\\?["'])|(?<![\w.%\\-]))(?P<name>[A-Za-z_][\w.-]*)(?(q)(?P=q))\s*"""
 # `name: value`, `"name": "value"`, `\"name\": \"value\"` (JSON in a string), `name=value`.
 _FIELD = re.compile(_NAME + r"[:=]\s*" + _VALUE)
@@ -120,7 +121,9 @@ class _FieldState:
                 yield name, value, start
         if self.pair_name is not None and text.rfind("}") > pair_at:
             self.pair_name = None
-        if dangling := _DANGLING.search(text):
+        # Only a line ending in a colon can leave a key open: look at its end, not the whole line.
+        tail = len(text.rstrip())
+        if text[tail - 1:tail] == ":" and (dangling := _DANGLING.search(text, max(0, tail - 256))):
             self.key, self.list_indent = dangling["name"], None
 
     def _continued(self, text: str) -> Iterator[tuple[str, str, int]]:
@@ -137,7 +140,10 @@ class _FieldState:
 
 
 def _value(match: re.Match[str]) -> tuple[str, int]:
-    group = next(g for g in ("esc", "dq", "sq", "bare") if match[g] is not None)
+    # The value's alternatives (esc, dq, sq, bare) are the pattern's last groups: one of them
+    # closed last.
+    group = match.lastgroup
+    assert group in _VALUE_GROUPS, group
     return match[group], match.start(group)
 
 
