@@ -170,9 +170,12 @@ def accept(directory: Path) -> None:
               default="text", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path), help="Write the report here, not stdout.")
 @click.option("--fail-on", type=FAIL_ON, default="breaking", show_default=True)
+@click.option("--spec", type=click.Path(path_type=Path, file_okay=False),
+              help="PagerDuty's OpenAPI documents, to say which changes are documented "
+                   "(default: $HARNESS_OPENAPI_DIR, else the cached copy).")
 @click.pass_context
 def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output: Path | None,
-          fail_on: str) -> None:
+          fail_on: str, spec: Path | None) -> None:
     """Compare two recordings and classify every change in PagerDuty's answers."""
     from harness.commands import check_report_output, drift_command, write_report
 
@@ -180,7 +183,7 @@ def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output:
         check_report_output(output)
     color = output is None and fmt == "text" and sys.stdout.isatty()
     text, exceeded = drift_command(baseline=baseline, candidate=candidate, fmt=fmt, fail_on=fail_on,
-                                   color=color)
+                                   color=color, spec=spec)
     if output is None:
         click.echo(text, nl=not text.endswith("\n"), color=color)
     else:

@@ -107,10 +107,15 @@ def accept_command(*, directory: Path, accepted: Path) -> str:
 
 
 def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
-                  color: bool) -> tuple[str, bool]:
+                  color: bool, spec: Path | None = None) -> tuple[str, bool]:
     from harness.drift import compute_drift, render
+    from harness.drift.documented import documents_dir, load_documents
 
-    report = compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
+    loaded = load_recording(baseline), load_recording(candidate)
+    documents = load_documents(documents_dir(spec), required=spec is not None)
+    report = compute_drift(baseline=loaded[0], candidate=loaded[1],
+                           judge=documents.judge if documents else None,
+                           enum_fields=documents.enum_fields if documents else frozenset())
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
 

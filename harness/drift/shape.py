@@ -50,6 +50,9 @@ Classify = Callable[[str], str]
 TEXT = "text"
 # Past this many format classes a field is free-form: no class is a rule its items obey.
 MAX_FORMATS = 8
+# Other teams' items make a rule only from this many values at a path: one incident listed
+# with `limit=1` is an anecdote, not a rule every item obeys.
+MIN_EVIDENCE = 5
 # The references that tie an item to the scenario: a log entry to its incident, a notification
 # to the test user.
 _OWNER_REFERENCES = ("incident", "service", "user")
@@ -213,6 +216,10 @@ class ShapeBuilder:
         form = self._classify(value)
         if not own:
             node.mask |= _STRING
+            if form[:4] == "url ":
+                # A reference's path follows its `type` (a user's or a service's agent), which
+                # another team's items vary; their URLs keep scheme and host class as the rule.
+                form = form.split(", /", 1)[0] + ")"
             formats = node.formats
             if formats is not None and form not in formats:
                 formats.add(form)
@@ -284,7 +291,7 @@ def _tree(node: _Node, parent: _Node) -> ShapeTree:
             if found:
                 own[name] = set(found)
         tree["own"] = own
-    if node.seen:
+    if node.seen >= MIN_EVIDENCE:
         other: ShapeTree = {"types": set(type_names(node.mask)),
                             "always": node.seen == (parent.objects or node.seen)}
         if node.objects:
