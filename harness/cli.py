@@ -218,13 +218,20 @@ def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path
               help="Seconds before an event becomes an incident (finite).")
 @click.option("--faults", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="JSON file of faults to inject.")
+@click.option("--analytics-lag", type=float,
+              help="Seconds before incidents show in analytics reports; 0: at once.  [default: 3600]")
+@click.option("--tls", is_flag=True, help="Serve https, with a certificate authority made for the run.")
+@click.option("--cert-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="With --tls: write the authority's ca.pem here (default: a temporary folder).")
 def sandbox(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
-            incident_delay: float, faults: Path | None) -> None:
+            incident_delay: float, faults: Path | None,
+            analytics_lag: float | None, tls: bool, cert_dir: Path | None) -> None:
     """Serve the PagerDuty sandbox in the foreground until Ctrl-C."""
     from harness.commands import sandbox_command
 
     sandbox_command(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
-                    incident_delay=incident_delay, faults=faults)
+                    incident_delay=incident_delay, faults=faults,
+                    analytics_lag=analytics_lag, tls=tls, cert_dir=cert_dir)
 
 
 def main() -> None:

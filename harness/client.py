@@ -82,6 +82,7 @@ class Client:
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         tape: Tape | None = None,
+        ca_bundle: str | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.events_url = events_url.rstrip("/") + EVENTS_PATH
@@ -90,6 +91,9 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.tape = tape or Tape()
+        # Trust only this authority (the https sandbox's); None keeps the system's store.  It is
+        # passed with each request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
+        self.ca_bundle = ca_bundle
         self.session = requests.Session()
         self.session.headers.update({
             "Accept": ACCEPT,
@@ -153,6 +157,7 @@ class Client:
                 with request_in_flight():
                     response = self.session.request(
                         method, url, params=params, json=json, headers=headers, timeout=self.timeout,
+                        verify=self.ca_bundle,
                     )
             except _UNSENDABLE as exc:
                 # requests' own message quotes the offending header, the Authorization one included.

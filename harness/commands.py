@@ -49,10 +49,12 @@ def record_command(
     if sandbox:
         from harness.sandbox import Sandbox
 
-        with Sandbox(subdomain=SANDBOX_SUBDOMAIN) as sb:
+        # Over https, verifying the run's own authority: the code path of a live recording.
+        with Sandbox(subdomain=SANDBOX_SUBDOMAIN, tls=True) as sb:
             settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
                                       region=region, api_url=sb.api_url, events_url=sb.events_url,
-                                      out=out, poll_timeout=poll_timeout, sandbox=True)
+                                      out=out, poll_timeout=poll_timeout, sandbox=True,
+                                      ca_bundle=sb.ca_path)
             result = _record(settings, verbosity, console)
     else:
         if not subdomain:
@@ -158,8 +160,11 @@ def _output_error(output: Path, exc: OSError) -> ConfigError:
 
 
 def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
-                    incident_delay: float, faults: Path | None) -> None:
+                    incident_delay: float, faults: Path | None,
+                    analytics_lag: float | None = None, tls: bool = False, cert_dir: Path | None = None,
+                    ) -> None:
     from harness.sandbox import Sandbox, serve
+    from harness.sandbox.state import ANALYTICS_LAG
 
     if token is not None:
         check_token(token, what="--token")
@@ -176,10 +181,15 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
         console.print(f"Events API  {sb.events_url}/v2/enqueue")
         console.print(f"token       {sb.token}")
         console.print(f"owner email {sb.owner_email}")
+        if sb.ca_path is not None:
+            console.print(f"CA (verify) {sb.ca_path}")
         console.print("Ctrl-C stops it.")
 
+    # Left out, the sandbox's own realistic lag applies.
+    lag = ANALYTICS_LAG.total_seconds() if analytics_lag is None else analytics_lag
     serve(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
-          incident_delay=incident_delay, faults_file=faults, on_ready=ready)
+          incident_delay=incident_delay, faults_file=faults, on_ready=ready,
+          analytics_lag=lag, tls=tls, cert_dir=cert_dir)
 
 
 def _check_faults_file(path: Path) -> None:

@@ -85,7 +85,7 @@ def record_scenario(
     tape = Tape()
     client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
                     from_email=settings.from_email, timeout=settings.request_timeout, retry=retry,
-                    tape=tape)
+                    tape=tape, ca_bundle=None if settings.ca_bundle is None else str(settings.ca_bundle))
     run = Run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
     persister = MemoryPersister()
     recorder = _recording_vcr(tape, scrubber, persister)

@@ -39,6 +39,8 @@ class Settings:
     sandbox: bool = False
     poll_timeout: float = 120.0
     request_timeout: float = 30.0
+    # The certificate authority to trust instead of the system's (the https sandbox's ca.pem).
+    ca_bundle: Path | None = None
     token: str = field(default="", repr=False)
     from_email: str = field(default="", repr=False)
 
@@ -133,6 +135,7 @@ def build_settings(
     poll_timeout: float,
     sandbox: bool = False,
     request_timeout: float = 30.0,
+    ca_bundle: Path | None = None,
 ) -> Settings:
     """Validate and merge the options of a live run."""
     if region not in REGIONS and not sandbox:
@@ -160,6 +163,7 @@ def build_settings(
         sandbox=sandbox,
         poll_timeout=poll_timeout,
         request_timeout=request_timeout,
+        ca_bundle=ca_bundle,
         token=token,
         from_email=check_email(from_email, what="From email"),
     )

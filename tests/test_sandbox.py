@@ -69,7 +69,8 @@ class World:
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A running sandbox whose owner has email, phone and SMS contact methods."""
-    with Sandbox(owner_phone=PHONE, incident_delay=0.01) as running:
+    # Reports count incidents at once (analytics_lag=0); test_analytics_lag.py covers the lag.
+    with Sandbox(owner_phone=PHONE, incident_delay=0.01, analytics_lag=0) as running:
         yield running
 
 

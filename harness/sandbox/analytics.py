@@ -1,6 +1,10 @@
-"""`POST /analytics/metrics/incidents/all`: metrics over the sandbox's own incidents.
+"""`POST /analytics/metrics/incidents/all`: metrics over the sandbox's own incidents, as late as live.
 
-Unlike PagerDuty's (up to 24 hours late), these are computed live from the account.
+PagerDuty's analytics "reflect pipeline processing cycles and are generally available within 24
+hours".  The sandbox's pipeline has processed the account up to `account.analytics_lag` ago (the
+horizon): a report counts the incidents created before the horizon, and of what happened to them
+only what happened before it (acknowledgements, resolutions, log entries, notifications).  So a
+report over incidents created seconds earlier is empty, as it is live; a lag of 0 answers at once.
 """
 
 from __future__ import annotations
@@ -37,21 +41,22 @@ def incident_metrics(call: Call) -> Reply:
     service_ids = filters.get("service_ids")
     urgency = filters.get("urgency")
     with call.account.lock:
+        horizon = call.account.now() - call.account.analytics_lag
         incidents = [
             i
             for i in call.account.incidents.values()
-            if start <= i.created_at < end
+            if start <= i.created_at < end and i.created_at <= horizon
             and (not service_ids or i.service_id in service_ids)
             and (urgency is None or i.urgency == urgency)
             # Sandbox incidents have no priority, so none of them is major.
             and filters.get("major") is not True
         ]
         if unit is None:
-            data = [_metrics(call.account, incidents, zone)]
+            data = [_metrics(call.account, incidents, zone, horizon)]
         else:
             data = [
                 {"range_start": begin.strftime("%Y-%m-%dT%H:%M:%S"),
-                 **_metrics(call.account, group, zone)}
+                 **_metrics(call.account, group, zone, horizon)}
                 for begin, group in _buckets(incidents, str(unit), zone)
             ]
     echoed = {k: v for k, v in filters.items() if k not in ("created_at_start", "created_at_end")}
@@ -101,17 +106,23 @@ def _buckets(
     return sorted(groups.items())
 
 
-def _metrics(account: Account, incidents: Sequence[Incident], zone: ZoneInfo) -> Json:
+def _metrics(
+    account: Account, incidents: Sequence[Incident], zone: ZoneInfo, horizon: datetime
+) -> Json:
+    """The metrics of these incidents as the pipeline saw them at `horizon`."""
     ids = {i.id for i in incidents}
-    entries = [e for e in account.log_entries.values() if e.incident_id in ids]
+    entries = [e for e in account.log_entries.values()
+               if e.incident_id in ids and e.created_at <= horizon]
     acks = {i.id: [e for e in entries if e.incident_id == i.id and _is_user_ack(e)]
             for i in incidents}
-    notifications = [n for n in account.notifications.values() if n.incident_id in ids]
+    notifications = [n for n in account.notifications.values()
+                     if n.incident_id in ids and n.started_at <= horizon]
     interruptions = [n.started_at.astimezone(zone) for n in notifications if n.type in INTERRUPTING]
-    now = account.now()
+    resolved = {i.id: r for i in incidents if (r := i.resolved_at) is not None and r <= horizon}
     to_ack = [(a[0].created_at - i.created_at) for i in incidents if (a := acks[i.id])]
-    to_resolve = [i.resolved_at - i.created_at for i in incidents if i.resolved_at is not None]
-    engaged = [((i.resolved_at or now) - a[0].created_at) for i in incidents if (a := acks[i.id])]
+    to_resolve = [resolved[i.id] - i.created_at for i in incidents if i.id in resolved]
+    engaged = [(resolved.get(i.id, horizon) - a[0].created_at)
+               for i in incidents if (a := acks[i.id])]
     responders = [len({e.agent for e in a}) for a in acks.values() if a]
     multi = [a for a in acks.values() if len({e.agent for e in a}) > 1]
     assigns = [sum(e.type == "assign_log_entry" and e.incident_id == i for e in entries)

@@ -8,6 +8,7 @@ import secrets
 import string
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TypedDict, Unpack
@@ -20,13 +21,16 @@ from harness.sandbox.events import EventWorker
 from harness.sandbox.faults import Fault, FaultPlan
 from harness.sandbox.ratelimit import RateLimiter
 from harness.sandbox.render import Refs, Urls
-from harness.sandbox.state import Account
+from harness.sandbox.state import ANALYTICS_LAG, Account
+from harness.sandbox.tls import Authority
 from harness.sandbox.transport import Connections, handler_for
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 TOKEN_LENGTH = 20
 POLL_SECONDS = 0.02
 SUBDOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+# Reports over a year-long range are refused anyway; a longer lag could never show anything.
+MAX_ANALYTICS_LAG = 366 * 24 * 3600
 
 
 class Sandbox:
@@ -49,9 +53,18 @@ class Sandbox:
         faults: FaultPlan | Iterable[Fault] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        analytics_lag: float = ANALYTICS_LAG.total_seconds(),
+        tls: bool = False,
+        cert_dir: Path | None = None,
     ) -> None:
         _check(host=host, port=port, subdomain=subdomain, owner_email=owner_email,
                incident_delay=incident_delay, rate_limit=rate_limit, token=token)
+        _check_extras(analytics_lag=analytics_lag, tls=tls, cert_dir=cert_dir)
+        self.tls = tls
+        self.cert_dir = cert_dir
+        # The file clients pass as verify= (DIR/ca.pem), once a --tls sandbox has started.
+        self.ca_path: Path | None = None
+        self._authority: Authority | None = None
         self.token = token or "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         self.owner_email = owner_email
         self.subdomain = subdomain
@@ -60,7 +73,7 @@ class Sandbox:
         self.incident_delay = incident_delay
         self.rate_limit = rate_limit
         self.faults = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or ())
-        self.account = Account(subdomain=subdomain)
+        self.account = Account(subdomain=subdomain, analytics_lag=timedelta(seconds=analytics_lag))
         with self.account.lock:
             owner = self.account.add_user(
                 name=owner_name, email=owner_email, role="owner", phone=owner_phone,
@@ -95,10 +108,14 @@ class Sandbox:
             raise ConfigError(
                 "This sandbox was already started.", hint="Create a new Sandbox for each run."
             )
+        if self.tls:
+            self._authority = Authority(self.cert_dir)
+            self.ca_path = self._authority.ca_path
         try:
             server = make_server(
                 self.host, self.port, _not_ready, threaded=True,
                 request_handler=handler_for(self._connections),
+                ssl_context=None if self._authority is None else self._authority.server_context(),
             )
         except OSError as error:
             raise ConfigError(
@@ -107,7 +124,8 @@ class Sandbox:
             ) from None
         self.port = server.server_port
         host = f"[{self.host}]" if ":" in self.host else self.host
-        self.api_url = self.events_url = f"http://{host}:{self.port}"
+        scheme = "https" if self.tls else "http"
+        self.api_url = self.events_url = f"{scheme}://{host}:{self.port}"
         refs = Refs(self.account, Urls.for_sandbox(api_url=self.api_url, subdomain=self.subdomain))
         server.app = SandboxApp(
             refs=refs,
@@ -139,6 +157,8 @@ class Sandbox:
         for thread in self._threads:
             thread.join()
         self._server = None
+        if self._authority is not None:
+            self._authority.close()
 
     def wait(self) -> None:
         """Block until the sandbox is stopped (or the caller is interrupted)."""
@@ -158,6 +178,9 @@ class SandboxOptions(TypedDict, total=False):
     subdomain: str
     incident_delay: float
     rate_limit: int
+    analytics_lag: float
+    tls: bool
+    cert_dir: Path | None
 
 
 def serve(
@@ -181,6 +204,16 @@ def _not_ready(environ: object, start_response: Callable[..., object]) -> list[b
     """Stand in for the app between binding the port and knowing its URL."""
     start_response("503 Service Unavailable", [("Content-Length", "0")])
     return []
+
+
+def _check_extras(*, analytics_lag: float, tls: bool, cert_dir: Path | None) -> None:
+    """Refuse a negative or endless analytics lag, and a certificate folder without TLS."""
+    if not 0 <= analytics_lag <= MAX_ANALYTICS_LAG:  # also refuses NaN
+        raise ConfigError("The analytics lag must be from 0 seconds to a year.",
+                          hint="Use 0 for reports at once, or leave it out for the realistic hour.")
+    if cert_dir is not None and not tls:
+        raise ConfigError("A certificate folder only makes sense with TLS.",
+                          hint="Add --tls (tls=True), or leave out --cert-dir.")
 
 
 def _check(

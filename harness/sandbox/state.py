@@ -8,7 +8,7 @@ import string
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 from harness.errors import ConfigError
@@ -27,6 +27,10 @@ from harness.sandbox.records import (
 )
 
 ID_ALPHABET = string.ascii_uppercase + string.digits
+# PagerDuty's analytics are "generally available within 24 hours" and give no lower bound.  An
+# hour is longer than any recording (its polls give up after minutes), so a report over a run's
+# own incidents is empty as it is live, yet a busy account's older history still shows.
+ANALYTICS_LAG = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class Account:
     # The account's own time zone: the live API writes notes', services' and policies' times in
     # its offset (e.g. -04:00), everything else in UTC.
     time_zone: str = "America/New_York"
+    # How far behind the account analytics reports are (see analytics.py).
+    analytics_lag: timedelta = field(default_factory=lambda: ANALYTICS_LAG)
     _issued: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
