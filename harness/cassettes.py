@@ -15,6 +15,7 @@ decoded text.  Everything that reads a recording (replay, drift, audit) goes thr
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,14 @@ class Recording:
 def load_manifest(directory: Path) -> Manifest:
     """Read and validate `manifest.json`; any defect is an `InputError` naming the file."""
     path = directory / MANIFEST_NAME
-    if not directory.is_dir():
+    try:
+        is_dir = stat.S_ISDIR(directory.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        is_dir = False
+    except OSError as exc:  # a symlink loop, a name too long, a folder one may not enter
+        raise InputError(f"{directory}: cannot be read ({exc.strerror})",
+                         hint="name an existing recording directory") from None
+    if not is_dir:
         raise InputError(
             f"{directory}: no recording directory there",
             hint="record one with `harness record --sandbox`, or name an existing directory",

@@ -147,7 +147,9 @@ CASES: dict[str, Case] = {
     "replay ~ (HOME)": Case(lambda w: ["replay", str(w.home)], 2, f"error: .*/home/{MISSING_MANIFEST}"),
     "replay ~ (literal)": Case(lambda w: ["replay", "~"], 2, f"error: ~: {NO_RECORDING}"),
     "replay /": Case(lambda w: ["replay", "/"], 2, f"error: /{MISSING_MANIFEST}"),
-    "replay symlink loop": Case(lambda w: ["replay", w.loop()], 2, f"error: loop: {NO_RECORDING}"),
+    "replay symlink loop": Case(lambda w: ["replay", w.loop()], 2, f"error: loop: {LOOP}"),
+    "replay name over 255 bytes": Case(lambda w: ["replay", "r" * 300], 2,
+                                       f"error: {'r' * 300}: cannot be read \\(File name too long\\)"),
     "replay FIFO": Case(lambda w: ["replay", w.fifo()], 2, f"error: pipe.json: {NO_RECORDING}"),
     "replay /dev/zero": Case(lambda w: ["replay", "/dev/zero"], 2, f"error: /dev/zero: {NO_RECORDING}"),
     "replay a file": Case(lambda w: ["replay", w.text_file()], 2, f"error: notes.txt: {NO_RECORDING}"),
@@ -166,7 +168,10 @@ CASES: dict[str, Case] = {
     "drift baseline .": Case(lambda w: ["drift", ".", "rec"], 2, f"error: {MISSING_MANIFEST}"),
     "drift baseline ..": Case(lambda w: ["drift", "..", "rec"], 2, f"error: \\.\\./{MISSING_MANIFEST}"),
     "drift baseline /": Case(lambda w: ["drift", "/", "rec"], 2, f"error: /{MISSING_MANIFEST}"),
-    "drift baseline loop": Case(lambda w: ["drift", w.loop(), "rec"], 2, f"error: loop: {NO_RECORDING}"),
+    "drift baseline loop": Case(lambda w: ["drift", w.loop(), "rec"], 2, f"error: loop: {LOOP}"),
+    "drift candidate name over 255 bytes": Case(
+        lambda w: ["drift", "rec", "r" * 300], 2,
+        f"error: {'r' * 300}: cannot be read \\(File name too long\\)"),
     "drift candidate ~ (HOME)": Case(lambda w: ["drift", "rec", str(w.home)], 2,
                                      f"error: .*/home/{MISSING_MANIFEST}"),
     "drift candidate FIFO": Case(lambda w: ["drift", "rec", w.fifo()], 2,
@@ -215,6 +220,8 @@ CASES: dict[str, Case] = {
     "audit a folder holding a FIFO": Case(lambda w: ["audit", "rec", w.fifo("rec/extra.yaml")], 2,
                                           f"error: rec/extra.yaml: {FIFO}", process=True),
     "audit symlink loop": Case(lambda w: ["audit", w.loop()], 2, f"error: loop: {LOOP}"),
+    "audit name over 255 bytes": Case(lambda w: ["audit", "r" * 300], 2,
+                                      f"error: {'r' * 300}: cannot be read \\(File name too long\\)"),
     "audit a missing path": Case(lambda w: ["audit", "nowhere"], 2,
                                  "error: nowhere: no such file or directory"),
     "audit spaces and non-ASCII": Case(
@@ -449,3 +456,23 @@ def test_drift_refuses_a_deeply_nested_body(world: World) -> None:
     assert result.exit_code == 2
     error = result.stderr.splitlines()[0]
     assert error.startswith(f"error: bad/{CASSETTE}: ") and "nested deeper than 100 levels" in error
+
+
+def test_an_error_message_never_repeats_a_secret_the_run_was_given(
+    world: World, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A core error quoting the token or the From email is printed with both redacted."""
+    import harness.commands
+    from harness.errors import StepFailed
+
+    def leaky(**options: object) -> int:
+        raise StepFailed(f"the API said: bad header Token token={options['token']} for "
+                         f"{options['from_email']}", hint=f"check {options['token']}")
+
+    monkeypatch.setattr(harness.commands, "record_command", leaky)
+    result = CliRunner().invoke(cli, ["record", "--subdomain", "acme-co", "--token", SECRET_TOKEN,
+                                      "--from-email", REAL_EMAIL])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: the API said: bad header Token token=<redacted> for <redacted>",
+        "next: check <redacted>"]
