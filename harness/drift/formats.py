@@ -100,8 +100,11 @@ class FormatClassifier:
 
     @staticmethod
     def _host_class(host: str) -> str:
-        if any(host == asset or host.endswith(f".{asset}") for asset in _ASSET_HOSTS):
-            return "asset host"
+        for asset in _ASSET_HOSTS:
+            if host == asset or host.endswith(f".{asset}"):
+                # Gravatar and PagerDuty's own assets are both public, but a move between them
+                # is the news (avatar_url, 2026-07-28).
+                return f"asset host {asset}"
         if host.endswith(".pagerduty.com"):
             return "account host"
         return "other host"
