@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness.cassettes import ACCEPTED_DIR, load_recording
+from harness.cassettes import ACCEPTED_DIR, MANIFEST_NAME, load_recording
 from harness.console import ConsoleProgress, summary_line
 from harness.errors import EXIT_FINDING, ConfigError, InputError
 from harness.fsutil import copy_directory
@@ -122,7 +122,11 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
 
 
 def check_report_output(output: Path) -> None:
-    """Refuse an `--output` that cannot take a report, before any work: a folder, a device, a FIFO."""
+    """Refuse an `--output` that cannot take a report, before any work: a folder, a device, a FIFO,
+    or a file inside a recording (a report there would replace a cassette or make it foreign)."""
+    if (output.parent / MANIFEST_NAME).is_file():
+        raise ConfigError(f"--output {output} is inside the recording {output.parent}",
+                          hint="write the report outside any recording folder, e.g. --output drift.md")
     try:
         mode = output.stat().st_mode
     except FileNotFoundError:

@@ -200,6 +200,9 @@ CASES: dict[str, Case] = {
     "drift --output name over 255 bytes": Case(
         lambda w: ["drift", "rec", "rec", "--output", "r" * 300], 2,
         f"error: cannot write {'r' * 300}: the name is too long"),
+    "drift --output into a recording": Case(
+        lambda w: ["drift", "rec", "rec", "--output", "cassettes/manifest.json"], 2,
+        "error: --output cassettes/manifest.json is inside the recording cassettes"),
     "drift --output spaces and non-ASCII": Case(
         lambda w: ["drift", "rec", "rec", "--output", "ré port ✓.md"], 0, output="ré port ✓.md"),
     "drift --output in a missing folder": Case(
