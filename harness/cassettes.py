@@ -72,6 +72,8 @@ class Manifest:
     # these to every rule and the account's other items only to the rules all items obey.
     # None in recordings made before it was kept.
     owned: dict[str, tuple[str, ...]] | None = None
+    # The seed of the busy sandbox account it was recorded on, so the account can be made again.
+    sandbox_seed: int | None = None
 
     def to_json(self) -> str:
         data = {
@@ -89,6 +91,9 @@ class Manifest:
         }
         if self.owned is not None:
             data["owned"] = {kind: list(ids) for kind, ids in sorted(self.owned.items())}
+        if self.sandbox_seed is not None:
+            # A whole-word key: the fail-closed check skips keys, not an account name inside one.
+            data["seed"] = self.sandbox_seed
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -219,7 +224,16 @@ def _manifest_from(data: dict[str, Any]) -> Manifest:
             raise _Malformed(f"step {index} 'number' is out of range (1-999)")
         steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
     return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
-                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data))
+                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data),
+                    sandbox_seed=_seed_from(data))
+
+
+def _seed_from(data: dict[str, Any]) -> int | None:
+    """The optional `seed` field (the busy sandbox account's): a non-negative integer, not a boolean."""
+    seed = data.get("seed")
+    if seed is not None and (type(seed) is not int or seed < 0):
+        raise _Malformed("'seed' must be a non-negative integer")
+    return seed
 
 
 def _owned_from(data: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:

@@ -27,6 +27,8 @@ from harness.settings import check_base_url, check_email, check_subdomain
 from harness.signals import Terminated
 
 FAIL_ON = click.Choice(["breaking", "warning", "info", "never"])
+ACCOUNT = click.Choice(["busy", "empty"])
+SEED = click.IntRange(0, 999_999)
 PARAMS_KEY = "harness.params"
 
 
@@ -115,6 +117,9 @@ def cli() -> None:
 @click.option("--out", type=click.Path(path_type=Path), default=FRESH_DIR, show_default=True,
               help="Where the recording goes; replaced only when the run succeeds.")
 @click.option("--sandbox", is_flag=True, help="Record against the built-in sandbox; needs nothing else.")
+@click.option("--account", type=ACCOUNT, default="busy", show_default=True,
+              help="With --sandbox: a lived-in account (other teams at work) or an empty one.")
+@click.option("--seed", type=SEED, help="With --sandbox: the busy account's seed (default: random, printed).")
 @click.option("--poll-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0,
               show_default=True, help="Seconds to wait for PagerDuty to create incidents.")
 @click.option("--fail-on", type=FAIL_ON, help="Exit 1 on drift at or above this severity.")
@@ -123,13 +128,14 @@ def cli() -> None:
 @click.pass_context
 def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from_email: str | None,
            region: str, api_url: str | None, events_url: str | None, out: Path, sandbox: bool,
-           poll_timeout: float, fail_on: str | None, verbose: bool, quiet: bool) -> None:
+           account: str, seed: int | None, poll_timeout: float, fail_on: str | None, verbose: bool,
+           quiet: bool) -> None:
     """Run the whole incident scenario once and record it, scrubbed, into cassettes."""
     from harness.commands import record_command
 
     code = record_command(subdomain=subdomain, token=token, from_email=from_email, region=region,
                           api_url=api_url, events_url=events_url, out=out, sandbox=sandbox,
-                          poll_timeout=poll_timeout, fail_on=fail_on,
+                          account=account, seed=seed, poll_timeout=poll_timeout, fail_on=fail_on,
                           verbosity=1 if verbose else -1 if quiet else 0)
     ctx.exit(code)
 
@@ -223,15 +229,20 @@ def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path
 @click.option("--tls", is_flag=True, help="Serve https, with a certificate authority made for the run.")
 @click.option("--cert-dir", type=click.Path(path_type=Path, file_okay=False),
               help="With --tls: write the authority's ca.pem here (default: a temporary folder).")
+@click.option("--account", type=ACCOUNT, default="busy", show_default=True,
+              help="A lived-in account (generated people, history, other teams at work) or an empty one.")
+@click.option("--seed", type=SEED, help="The busy account's seed (default: random, printed at start).")
 def sandbox(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
             incident_delay: float, faults: Path | None,
-            analytics_lag: float | None, tls: bool, cert_dir: Path | None) -> None:
+            analytics_lag: float | None, tls: bool, cert_dir: Path | None,
+            account: str, seed: int | None) -> None:
     """Serve the PagerDuty sandbox in the foreground until Ctrl-C."""
     from harness.commands import sandbox_command
 
     sandbox_command(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
                     incident_delay=incident_delay, faults=faults,
-                    analytics_lag=analytics_lag, tls=tls, cert_dir=cert_dir)
+                    analytics_lag=analytics_lag, tls=tls, cert_dir=cert_dir,
+                    account=account, seed=seed)
 
 
 def main() -> None:

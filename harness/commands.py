@@ -44,19 +44,26 @@ def record_command(
     poll_timeout: float,
     fail_on: str | None,
     verbosity: int,
+    account: str = "busy",
+    seed: int | None = None,
 ) -> int:
     console = Console(highlight=False, soft_wrap=True)
     if sandbox:
         from harness.sandbox import Sandbox
 
         # Over https, verifying the run's own authority: the code path of a live recording.
-        with Sandbox(subdomain=SANDBOX_SUBDOMAIN, tls=True) as sb:
+        with Sandbox(subdomain=SANDBOX_SUBDOMAIN, tls=True, account=account, seed=seed) as sb:
+            if sb.seed is not None and verbosity >= 0:
+                console.print(f"sandbox account: busy, seed {sb.seed} (--seed {sb.seed} makes it again)")
             settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
                                       region=region, api_url=sb.api_url, events_url=sb.events_url,
                                       out=out, poll_timeout=poll_timeout, sandbox=True,
-                                      ca_bundle=sb.ca_path)
+                                      ca_bundle=sb.ca_path, sandbox_seed=sb.seed)
             result = _record(settings, verbosity, console)
     else:
+        if seed is not None or account != "busy":
+            raise ConfigError("--account and --seed choose the sandbox's account",
+                              hint="add --sandbox, or leave them out when recording a real account")
         if not subdomain:
             raise ConfigError("--subdomain is required",
                               hint="pass --subdomain acme-co (or record against the sandbox: --sandbox)")
@@ -166,7 +173,7 @@ def _output_error(output: Path, exc: OSError) -> ConfigError:
 def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
                     incident_delay: float, faults: Path | None,
                     analytics_lag: float | None = None, tls: bool = False, cert_dir: Path | None = None,
-                    ) -> None:
+                    account: str = "busy", seed: int | None = None) -> None:
     from harness.sandbox import Sandbox, serve
     from harness.sandbox.state import ANALYTICS_LAG
 
@@ -185,6 +192,8 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
         console.print(f"Events API  {sb.events_url}/v2/enqueue")
         console.print(f"token       {sb.token}")
         console.print(f"owner email {sb.owner_email}")
+        console.print("account     empty" if sb.seed is None
+                      else f"account     busy, seed {sb.seed} (--seed {sb.seed} makes it again)")
         if sb.ca_path is not None:
             console.print(f"CA (verify) {sb.ca_path}")
         console.print("Ctrl-C stops it.")
@@ -193,7 +202,7 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
     lag = ANALYTICS_LAG.total_seconds() if analytics_lag is None else analytics_lag
     serve(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
           incident_delay=incident_delay, faults_file=faults, on_ready=ready,
-          analytics_lag=lag, tls=tls, cert_dir=cert_dir)
+          analytics_lag=lag, tls=tls, cert_dir=cert_dir, account=account, seed=seed)
 
 
 def _check_faults_file(path: Path) -> None:

@@ -164,6 +164,7 @@ def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]]) -> 
                     for s in scenario.steps),
         # Scrubbed as the cassettes are, so the ids match the items they name there.
         owned={kind: tuple(vault.replace_known(i) for i in ids) for kind, ids in owned.items()},
+        sandbox_seed=settings.sandbox_seed,
     )
 
 

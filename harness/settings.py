@@ -41,6 +41,8 @@ class Settings:
     request_timeout: float = 30.0
     # The certificate authority to trust instead of the system's (the https sandbox's ca.pem).
     ca_bundle: Path | None = None
+    # The busy sandbox account's seed, kept in the manifest (None for live runs and empty accounts).
+    sandbox_seed: int | None = None
     token: str = field(default="", repr=False)
     from_email: str = field(default="", repr=False)
 
@@ -136,6 +138,7 @@ def build_settings(
     sandbox: bool = False,
     request_timeout: float = 30.0,
     ca_bundle: Path | None = None,
+    sandbox_seed: int | None = None,
 ) -> Settings:
     """Validate and merge the options of a live run."""
     if region not in REGIONS and not sandbox:
@@ -164,6 +167,7 @@ def build_settings(
         poll_timeout=poll_timeout,
         request_timeout=request_timeout,
         ca_bundle=ca_bundle,
+        sandbox_seed=sandbox_seed,
         token=token,
         from_email=check_email(from_email, what="From email"),
     )

@@ -94,8 +94,9 @@ def test_sandbox_command_serves_until_ctrl_c(tmp_path: object) -> None:
     import requests
 
     process = subprocess.Popen(
+        # The empty account, whose only user is the owner (the busy one: test_sandbox_busy.py).
         [sys.executable, "-m", "harness", "sandbox", "--token", "sandbox-token-123",
-         "--owner-email", "owner@example.com"],
+         "--owner-email", "owner@example.com", "--account", "empty"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

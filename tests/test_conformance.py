@@ -238,6 +238,13 @@ def _log_entry_of_type(entry_type: str) -> ProofCheck:
     return check
 
 
+def _log_entries_of_types(*entry_types: str) -> ProofCheck:
+    def check(spec: Spec, departures: list[Departure]) -> list[str]:
+        return [problem for entry_type in entry_types
+                for problem in _log_entry_of_type(entry_type)(spec, departures)]
+    return check
+
+
 def _unknown_service_deleted(spec: Spec, _: list[Departure]) -> list[str]:
     body = {"error": {"message": "Not Found", "code": 2100}}
     return _strs(specs.validate_response(method="DELETE", path="/services/PGONE00", status=404,
@@ -315,6 +322,13 @@ PROOFS = [
     Proof("link-log-entry", _log_entry_of_type("link_log_entry"), without=[
         f"response body /log_entry/type: 'link_log_entry' is not one of {SPEC_LOG_ENTRY_TYPES}",
         "response body /log_entry/type: 'link_log_entry' is not one of ['acknowledge_log_entry']",
+    ], with_it=[]),
+    Proof("log-entry-field-change-branches", _log_entries_of_types(
+        "field_value_change_log_entry", "custom_field_value_change_log_entry"), without=[
+        "response body /log_entry/type: "
+        "'field_value_change_log_entry' is not one of ['acknowledge_log_entry']",
+        "response body /log_entry/type: "
+        "'custom_field_value_change_log_entry' is not one of ['acknowledge_log_entry']",
     ], with_it=[]),
     Proof("acknowledge-log-entry-type", _log_entry_of_type("acknowledge_log_entry"), without=[
         "response body /log_entry/type: "

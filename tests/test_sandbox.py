@@ -69,8 +69,10 @@ class World:
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
     """A running sandbox whose owner has email, phone and SMS contact methods."""
+    # These tests assert exact account state (incident #1, every log entry), so they need the
+    # empty account; the busy one is tested in test_sandbox_busy.py.
     # Reports count incidents at once (analytics_lag=0); test_analytics_lag.py covers the lag.
-    with Sandbox(owner_phone=PHONE, incident_delay=0.01, analytics_lag=0) as running:
+    with Sandbox(owner_phone=PHONE, incident_delay=0.01, account="empty", analytics_lag=0) as running:
         yield running
 
 
@@ -185,7 +187,7 @@ def test_event_opens_an_incident_assigned_through_the_policy(
 
 def test_events_are_applied_after_the_delay_not_during_the_request() -> None:
     """The 202 comes back before the incident exists; the worker opens it later."""
-    with Sandbox(incident_delay=30) as sandbox:
+    with Sandbox(incident_delay=30, account="empty") as sandbox:  # no other incidents, no activity
         pd = Pd(sandbox)
         owner = pd.get("/users").json()["users"][0]["id"]
         policy = pd.call("POST", "/escalation_policies", {"escalation_policy": {

@@ -152,7 +152,7 @@ def render_policy(call: Call, policy: EscalationPolicy) -> Json:
             if s.escalation_policy_id == policy.id
         ],
         "num_loops": policy.num_loops,
-        "teams": [],
+        "teams": refs.teams(policy.team_ids),
         # The live API also sends these (2024 recordings), its times in the account's offset;
         # the sandbox never edits a policy, so it was last updated when it was created.
         "privilege": None,

@@ -10,6 +10,7 @@ from harness.sandbox.api import (
     Call,
     Reply,
     Route,
+    includes,
     invalid,
     not_found,
     page_of,
@@ -162,7 +163,7 @@ def render_incident(call: Call, incident: Incident) -> Json:
         "incident_type": {"name": "incident_default"},
         "escalation_policy": None if incident.escalation_policy_id is None
         else refs.escalation_policy(incident.escalation_policy_id),
-        "teams": [],
+        "teams": refs.teams(incident.team_ids),
         "pending_actions": _pending_actions(call.account, incident),
         "acknowledgements": [
             {"at": stamp(a.at), "acknowledger": refs.actor(a.actor)}
@@ -173,7 +174,8 @@ def render_incident(call: Call, incident: Incident) -> Json:
         "alert_grouping": None,
         "basic_alert_grouping": None,
         "last_status_change_by": refs.actor(incident.last_status_change_by),
-        "priority": None,  # the sandbox has no priorities; the live API sends null
+        # Null without a priority, as the live API answers.
+        "priority": None if incident.priority_id is None else refs.priority(incident.priority_id),
         "incidents_responders": [],
         "responder_requests": [],
         "subscriber_requests": [],
@@ -182,6 +184,8 @@ def render_incident(call: Call, incident: Incident) -> Json:
     if incident.status == "resolved":
         # The live API sends resolve_reason (null unless merged) only once the incident is resolved.
         body["resolve_reason"] = None
+    if incident.conference_bridge is not None and "conference_bridge" in includes(call):
+        body["conference_bridge"] = dict(incident.conference_bridge)
     return body
 
 

@@ -13,6 +13,7 @@ from harness.sandbox.records import (
     Actor,
     Alert,
     Assignment,
+    ContactMethod,
     Incident,
     Integration,
     Notification,
@@ -29,6 +30,7 @@ NOTIFICATION_KINDS = {
     "email_contact_method": ("email_notification", "email"),
     "sms_contact_method": ("sms_notification", "SMS"),
     "phone_contact_method": ("phone_notification", "phone"),
+    "push_notification_contact_method": ("push_notification", "push notification"),
 }
 
 
@@ -104,11 +106,18 @@ def open_incident(
         assigned_via="escalation_policy",
         first_trigger_log_entry_id=trigger.id,
         alert_ids=(alert.id,),
+        team_ids=_policy_teams(account, service.escalation_policy_id),
     )
     account.incidents[incident_id] = incident
     return assign(
         account, incident, policy_targets(account, incident), agent=Actor("service", service.id)
     )
+
+
+def _policy_teams(account: Account, policy_id: str) -> tuple[str, ...]:
+    """An incident belongs to the teams of the escalation policy it was opened on."""
+    policy = account.escalation_policies.get(policy_id)
+    return () if policy is None else policy.team_ids
 
 
 def policy_targets(account: Account, incident: Incident) -> tuple[str, ...]:
@@ -151,18 +160,23 @@ def assign(
     return incident
 
 
+def notification_address(method: ContactMethod) -> str | None:
+    """Where a notification went: the email, +<country><digits>, or nothing for a push."""
+    if method.device_type is not None:
+        return None
+    return method.address if method.country_code is None else f"+{method.country_code}{method.address}"
+
+
 def notify(account: Account, incident: Incident, user: User) -> None:
     """Send the user's immediate notifications for the incident's urgency, one per rule."""
     methods = {m.id: m for m in user.contact_methods}
     for rule in user.notification_rules:
         method = methods.get(rule.contact_method_id)
-        if rule.urgency != incident.urgency or rule.start_delay_in_minutes or method is None:
+        if (rule.urgency != incident.urgency or rule.start_delay_in_minutes or method is None
+                or method.type not in NOTIFICATION_KINDS):
             continue
         kind, summary_word = NOTIFICATION_KINDS[method.type]
-        address = (
-            method.address if method.country_code is None
-            else f"+{method.country_code}{method.address}"
-        )
+        address = notification_address(method)
         now = account.now()
         notification = Notification(
             account.new_id(), kind, now, address, user.id, incident.id
@@ -176,7 +190,8 @@ def notify(account: Account, incident: Incident, user: User) -> None:
             agent=None,
             channel={
                 "type": "auto",
-                "notification": {"type": kind, "address": address, "status": "success"},
+                "notification": {"type": kind, "status": "success"}
+                | ({} if address is None else {"address": address}),
             },
             user_id=user.id,
             at=now,

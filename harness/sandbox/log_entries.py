@@ -25,6 +25,8 @@ from harness.sandbox.services import render_service
 DEFAULT_WINDOW = timedelta(days=30)
 # is_overview=true keeps "the most important changes": everything but the notifications.
 DETAIL_TYPES = frozenset({"notify_log_entry"})
+# The entry types that name the users an incident went to.
+ASSIGNING_TYPES = frozenset({"assign_log_entry", "escalate_log_entry", "delegate_log_entry"})
 
 
 def list_log_entries(call: Call) -> Reply:
@@ -103,17 +105,18 @@ def render_entry(call: Call, entry: LogEntry, include: frozenset[str]) -> Json:
         if "incidents" in include and incident is not None
         else refs.incident(entry.incident_id)
     )
-    body["teams"] = []
+    body["teams"] = refs.teams(incident.team_ids) if incident is not None else []
     body["contexts"] = []
     if entry.event_details is not None:
         body["event_details"] = dict(entry.event_details)
-    if entry.type == "assign_log_entry":
+    if entry.type in ASSIGNING_TYPES:
         body["assignees"] = [refs.user(u) for u in entry.assignee_ids]
     if entry.user_id is not None:
         body["user"] = refs.user(entry.user_id)
     if entry.type == "acknowledge_log_entry":
         body["acknowledgement_timeout"] = entry.acknowledgement_timeout
     body.update(present(note=entry.note))
+    body.update(entry.extra)
     return body
 
 

@@ -15,7 +15,7 @@ from harness.sandbox.api import (
     query_time,
 )
 from harness.sandbox.records import Notification
-from harness.sandbox.render import Json, stamp
+from harness.sandbox.render import Json, present, stamp
 from harness.sandbox.users import render_user
 
 FILTERS = ("sms_notification", "email_notification", "phone_notification", "push_notification")
@@ -56,7 +56,8 @@ def render_notification(call: Call, notification: Notification, with_user: bool)
         "id": notification.id,
         "type": notification.type,
         "started_at": stamp(notification.started_at),
-        "address": notification.address,
+        # Push notifications have no address; the spec's example lists them without one.
+        **present(address=notification.address),
         "user": render_user(call, user, frozenset()) if with_user and user is not None
         else call.refs.user(notification.user_id),
     }

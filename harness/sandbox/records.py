@@ -20,10 +20,11 @@ class ContactMethod:
     """Where a user can be notified; phone and SMS addresses hold national digits."""
 
     id: str
-    type: str  # email_contact_method, phone_contact_method or sms_contact_method
+    type: str  # email, phone, sms, push_notification or whatsapp _contact_method
     label: str
     address: str
     country_code: int | None = None
+    device_type: str | None = None  # push notification methods only: android or ios
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class User:
     contact_methods: tuple[ContactMethod, ...]
     notification_rules: tuple[NotificationRule, ...]
     calendar_token: str
+    team_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class EscalationPolicy:
     on_call_handoff_notifications: str
     rules: tuple[EscalationRule, ...]
     created_at: datetime
+    team_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,7 @@ class Service:
     status: str
     created_at: datetime
     integration_ids: tuple[str, ...] = ()
+    team_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +164,9 @@ class Incident:
     assigned_via: str
     first_trigger_log_entry_id: str
     alert_ids: tuple[str, ...]
+    priority_id: str | None = None
+    conference_bridge: Mapping[str, str] | None = None
+    team_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +190,8 @@ class LogEntry:
     user_id: str | None = None
     note: str | None = None
     acknowledgement_timeout: int | None = None
+    # Fields only some types carry, rendered as they are (changed_actions, changeset...).
+    extra: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +201,7 @@ class Notification:
     id: str
     type: str
     started_at: datetime
-    address: str
+    address: str | None  # None for push notifications, which the API lists without one
     user_id: str
     incident_id: str
 
@@ -206,3 +215,21 @@ class Note:
     user_id: str
     content: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A group of users; policies, services and their incidents belong to teams."""
+
+    id: str
+    name: str
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    """One of the account's incident priorities (P1 most urgent)."""
+
+    id: str
+    name: str
+    description: str

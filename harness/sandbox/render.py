@@ -93,6 +93,24 @@ class Refs:
         path = f"/services/{service_id}/integrations/{integration_id}"
         return self._ref(kind, integration_id, path, path)
 
+    def team(self, team_id: str) -> Json:
+        """Reference a team."""
+        path = f"/teams/{team_id}"
+        return self._ref("team", team_id, path, path)
+
+    def teams(self, team_ids: tuple[str, ...]) -> list[Json]:
+        """Reference each of these teams, in order."""
+        return [self.team(t) for t in team_ids]
+
+    def priority(self, priority_id: str) -> Json:
+        """Reference a priority as the spec's incident examples do: no web page of its own."""
+        return {
+            "id": priority_id,
+            "type": "priority_reference",
+            "summary": self.account.names.get(priority_id, priority_id),
+            "self": f"{self.urls.api}/priorities/{priority_id}",
+        }
+
     def actor(self, actor: Actor) -> Json:
         """Reference whoever acted: a user, or a service through its integration."""
         return self.user(actor.id) if actor.kind == "user" else self.service(actor.id)

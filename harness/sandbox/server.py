@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 import re
 import secrets
 import string
@@ -16,6 +17,8 @@ from typing import TypedDict, Unpack
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from harness.errors import ConfigError
+from harness.sandbox import busy
+from harness.sandbox.activity import INTERVAL, Activity
 from harness.sandbox.app import SandboxApp
 from harness.sandbox.events import EventWorker
 from harness.sandbox.faults import Fault, FaultPlan
@@ -29,6 +32,9 @@ TOKEN_ALPHABET = string.ascii_letters + string.digits + "_-"
 TOKEN_LENGTH = 20
 POLL_SECONDS = 0.02
 SUBDOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+# "busy": a generated, lived-in account with other teams at work; "empty": only the owner.
+ACCOUNTS = ("busy", "empty")
+MAX_SEED = 1_000_000
 # Reports over a year-long range are refused anyway; a longer lag could never show anything.
 MAX_ANALYTICS_LAG = 366 * 24 * 3600
 
@@ -53,6 +59,9 @@ class Sandbox:
         faults: FaultPlan | Iterable[Fault] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        account: str = "busy",
+        seed: int | None = None,
+        activity_interval: float | None = INTERVAL,
         analytics_lag: float = ANALYTICS_LAG.total_seconds(),
         tls: bool = False,
         cert_dir: Path | None = None,
@@ -65,6 +74,7 @@ class Sandbox:
         # The file clients pass as verify= (DIR/ca.pem), once a --tls sandbox has started.
         self.ca_path: Path | None = None
         self._authority: Authority | None = None
+        _check_account(account=account, seed=seed, activity_interval=activity_interval)
         self.token = token or "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
         self.owner_email = owner_email
         self.subdomain = subdomain
@@ -73,16 +83,28 @@ class Sandbox:
         self.incident_delay = incident_delay
         self.rate_limit = rate_limit
         self.faults = faults if isinstance(faults, FaultPlan) else FaultPlan(faults or ())
+        self._stopping = threading.Event()
+        self.account_kind = account
+        # The seed of the generated account (None for an empty one); printed so a run can be redone.
+        self.seed = None if account == "empty" else (
+            seed if seed is not None else secrets.randbelow(MAX_SEED))
         self.account = Account(subdomain=subdomain, analytics_lag=timedelta(seconds=analytics_lag))
+        if self.seed is not None:
+            self.account.ids = random.Random(f"{self.seed}:ids")
+        self._activity: Activity | None = None
         with self.account.lock:
             owner = self.account.add_user(
                 name=owner_name, email=owner_email, role="owner", phone=owner_phone,
                 invitation_sent=False,
             )
             self.account.owner_id = owner.id
+            if self.seed is not None:
+                cast = busy.populate(self.account, seed=self.seed, now=self.account.now())
+                if activity_interval is not None:  # None: a still account, for exact reads
+                    self._activity = Activity(account=self.account, cast=cast, seed=self.seed,
+                                              interval=activity_interval, stopping=self._stopping)
         self.api_url = ""
         self.events_url = ""
-        self._stopping = threading.Event()
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._connections = Connections(self._stopping)
@@ -137,6 +159,8 @@ class Sandbox:
         )
         self._server = server
         self._worker.start()
+        if self._activity is not None:
+            self._activity.start()
         thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
             name="sandbox-server", daemon=True,
@@ -153,6 +177,8 @@ class Sandbox:
         server.shutdown()
         self._connections.close_all()
         self._worker.stop()
+        if self._activity is not None:
+            self._activity.stop()
         server.server_close()
         for thread in self._threads:
             thread.join()
@@ -178,6 +204,9 @@ class SandboxOptions(TypedDict, total=False):
     subdomain: str
     incident_delay: float
     rate_limit: int
+    account: str
+    seed: int | None
+    activity_interval: float | None
     analytics_lag: float
     tls: bool
     cert_dir: Path | None
@@ -214,6 +243,21 @@ def _check_extras(*, analytics_lag: float, tls: bool, cert_dir: Path | None) -> 
     if cert_dir is not None and not tls:
         raise ConfigError("A certificate folder only makes sense with TLS.",
                           hint="Add --tls (tls=True), or leave out --cert-dir.")
+
+
+def _check_account(*, account: str, seed: int | None, activity_interval: float | None) -> None:
+    """Refuse an unknown account kind, a seed for the empty account and a non-positive interval."""
+    if account not in ACCOUNTS:
+        raise ConfigError(f"There is no {account!r} account.",
+                          hint=f"Use one of: {', '.join(ACCOUNTS)}.")
+    if seed is not None and account == "empty":
+        raise ConfigError("A seed only shapes the busy account; the empty one has nothing to generate.",
+                          hint="Leave out the seed, or use the busy account.")
+    if seed is not None and not 0 <= seed < MAX_SEED:
+        raise ConfigError(f"Seed {seed} is out of range.", hint=f"Use 0..{MAX_SEED - 1}.")
+    if activity_interval is not None and not activity_interval > 0:
+        raise ConfigError("The activity interval must be positive.",
+                          hint=f"Use a number of seconds, e.g. {INTERVAL}.")
 
 
 def _check(

@@ -159,7 +159,7 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
         "escalation_policy": render_policy(call, policy)
         if "escalation_policies" in include and policy is not None
         else call.refs.escalation_policy(service.escalation_policy_id),
-        "teams": [],
+        "teams": call.refs.teams(service.team_ids),
         "incident_urgency_rule": {"type": "constant", "urgency": "high"},
         # Null for a constant urgency rule, as the live API answers (the spec says object).
         "support_hours": None,

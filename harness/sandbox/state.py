@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 import string
 import threading
 from collections.abc import Mapping
@@ -22,7 +22,9 @@ from harness.sandbox.records import (
     Note,
     Notification,
     NotificationRule,
+    Priority,
     Service,
+    Team,
     User,
 )
 
@@ -46,6 +48,8 @@ class AccountSnapshot:
     log_entries: Mapping[str, LogEntry]
     notifications: Mapping[str, Notification]
     notes: Mapping[str, Note]
+    teams: Mapping[str, Team]
+    priorities: Mapping[str, Priority]
 
 
 @dataclass
@@ -67,6 +71,8 @@ class Account:
     log_entries: dict[str, LogEntry] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
     notes: dict[str, Note] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)
+    priorities: dict[str, Priority] = field(default_factory=dict)
     # Last known summary of every id, so references to deleted objects still render.
     names: dict[str, str] = field(default_factory=dict)
     owner_id: str = ""
@@ -76,6 +82,9 @@ class Account:
     time_zone: str = "America/New_York"
     # How far behind the account analytics reports are (see analytics.py).
     analytics_lag: timedelta = field(default_factory=lambda: ANALYTICS_LAG)
+    # Draws ids and calendar tokens: unpredictable by default, seeded for a generated account
+    # so that one seed always gives the same ids.
+    ids: random.Random = field(default_factory=random.SystemRandom)
     _issued: set[str] = field(default_factory=set)
 
     def now(self) -> datetime:
@@ -85,7 +94,7 @@ class Account:
     def new_id(self, *, prefix: str = "P", length: int = 7) -> str:
         """Return an unused id in PagerDuty's form: a prefix letter and uppercase alphanumerics."""
         while True:
-            candidate = prefix + "".join(secrets.choice(ID_ALPHABET) for _ in range(length - 1))
+            candidate = prefix + "".join(self.ids.choices(ID_ALPHABET, k=length - 1))
             if candidate not in self._issued:
                 self._issued.add(candidate)
                 return candidate
@@ -144,7 +153,7 @@ class Account:
             created_at=self.now(),
             contact_methods=tuple(methods),
             notification_rules=rules,
-            calendar_token="".join(secrets.choice(ID_ALPHABET) for _ in range(16)),
+            calendar_token="".join(self.ids.choices(ID_ALPHABET, k=16)),
         )
         self.users[user.id] = user
         self.names[user.id] = name
@@ -163,6 +172,8 @@ class Account:
                 log_entries=MappingProxyType(dict(self.log_entries)),
                 notifications=MappingProxyType(dict(self.notifications)),
                 notes=MappingProxyType(dict(self.notes)),
+                teams=MappingProxyType(dict(self.teams)),
+                priorities=MappingProxyType(dict(self.priorities)),
             )
 
 

@@ -130,7 +130,7 @@ def render_user(call: Call, user: User, include: frozenset[str]) -> Json:
         "notification_rules": rules,
         # Null when unset, as the live API answers; it also sends billed and locale.
         "job_title": user.job_title or None,
-        "teams": [],
+        "teams": call.refs.teams(user.team_ids),
         "billed": True,
         "locale": LOCALE,
     }
@@ -163,8 +163,10 @@ def render_contact_method(call: Call, user: User, method: ContactMethod) -> Json
         "label": method.label,
         "address": method.address,
     }
-    if method.country_code is None:
+    if method.type == "email_contact_method":
         body["send_short_email"] = False
+    elif method.device_type is not None:
+        body.update(device_type=method.device_type, blacklisted=False)
     else:
         body.update(country_code=method.country_code, blacklisted=False, enabled=True)
     return body

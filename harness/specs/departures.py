@@ -110,6 +110,16 @@ DEPARTURES: tuple[Departure, ...] = (
         ),
     ),
     Departure(
+        "log-entry-field-change-branches", "spec-defect", "rest",
+        "field_value_change_log_entry and custom_field_value_change_log_entry are in LogEntry's type "
+        "enum and have schemas, but the log entry answers' oneOf lists leave them out",
+        patch=tuple(
+            Op("add", f"{branches}/-", {"$ref": f"#/components/schemas/{schema}"})
+            for branches in _LOG_ENTRY_BRANCHES
+            for schema in ("FieldValueChangeLogEntry", "CustomFieldValueChangeLogEntry")
+        ),
+    ),
+    Departure(
         "service-delete-404", "live-api", "rest",
         "DELETE /services/{id} of an unknown id answers 404 (developer docs); spec lists no 404",
         patch=(Op("add", "/paths/~1services~1{id}/delete/responses/404",
