@@ -51,7 +51,7 @@ COUNTS = {
     "signals inside a step": 58,  # SIGINT and SIGTERM x STEPS
     "signals during a create": 5,
     "kills inside a step": 29,
-    "damaged recordings": 49,  # each fed to replay, drift and accept
+    "damaged recordings": 50,  # each fed to replay, drift and accept
     "invalid options": 24,
     "refusing API answers": 9,
     "junk properties": 3,  # each FUZZ_EXAMPLES generated inputs
