@@ -73,6 +73,8 @@ class Manifest:
     # these to every rule and the account's other items only to the rules all items obey.
     # None in recordings made before it was kept.
     owned: dict[str, tuple[str, ...]] | None = None
+    # The seed of the busy sandbox account it was recorded on, so the account can be made again.
+    sandbox_seed: int | None = None
 
     def to_json(self) -> str:
         data = {
@@ -90,6 +92,9 @@ class Manifest:
         }
         if self.owned is not None:
             data["owned"] = {kind: list(ids) for kind, ids in sorted(self.owned.items())}
+        if self.sandbox_seed is not None:
+            # A whole-word key: the fail-closed check skips keys, not an account name inside one.
+            data["seed"] = self.sandbox_seed
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -210,23 +215,32 @@ def _manifest_from(data: dict[str, Any]) -> Manifest:
     placeholders = _expect(data, "placeholders", dict)
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in placeholders.items()):
         raise _Malformed("'placeholders' must map names to text")
-    steps = []
-    for index, step in enumerate(_expect(data, "steps", list), start=1):
-        if not isinstance(step, dict):
-            raise _Malformed(f"step {index} is not an object")
-        for name, kind in _STEP_FIELDS.items():
     # Replay sends these as URLs and headers: a control character would only fail there, later.
     texts = [(repr(name), data[name]) for name in _MANIFEST_TEXTS]
     texts += [(f"placeholder {_shown(name)}", value) for name, value in placeholders.items()]
     for what, value in texts:
         if _CONTROL.search(value):
             raise _Malformed(f"{what} holds a control character")
+    steps = []
+    for index, step in enumerate(_expect(data, "steps", list), start=1):
+        if not isinstance(step, dict):
+            raise _Malformed(f"step {index} is not an object")
+        for name, kind in _STEP_FIELDS.items():
             _expect(step, name, kind, where=f"step {index} ")
         if not 1 <= step["number"] <= 999:
             raise _Malformed(f"step {index} 'number' is out of range (1-999)")
         steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
     return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
-                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data))
+                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data),
+                    sandbox_seed=_seed_from(data))
+
+
+def _seed_from(data: dict[str, Any]) -> int | None:
+    """The optional `seed` field (the busy sandbox account's): a non-negative integer, not a boolean."""
+    seed = data.get("seed")
+    if seed is not None and (type(seed) is not int or seed < 0):
+        raise _Malformed("'seed' must be a non-negative integer")
+    return seed
 
 
 def _owned_from(data: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
@@ -271,6 +285,7 @@ def _base_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _REQUEST_FIELDS = frozenset({"method", "uri", "body", "headers"})
 _RESPONSE_FIELDS = frozenset({"status", "headers", "body"})
 
@@ -285,7 +300,6 @@ def _interaction_problem(interaction: Any) -> str:
 
 
 def _request_problem(request: dict[Any, Any]) -> str:
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
     unknown = set(request) - _REQUEST_FIELDS
     if unknown:
         return f"has a request with unknown fields ({_names(unknown)})"
