@@ -6,6 +6,7 @@ Domain errors are turned into a message, a next step and an exit code in one pla
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,10 @@ class HarnessGroup(click.Group):
             _fail(ctx, "terminated", "", EXIT_SIGTERM)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                # Not a bug: the disk (or the quota) that stdout or a file goes to is full.
+                _fail(ctx, f"cannot write: {exc.strerror}", "free some space, or send the output "
+                      "to another disk, then run again", EXIT_CANNOT_RUN)
         except Exception as exc:  # the last resort: every other exception is a bug
             saved = save_traceback(exc, _secrets(ctx))
             hint = (f"please report it with the traceback saved in {saved}" if saved else

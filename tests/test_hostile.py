@@ -479,3 +479,18 @@ def test_an_error_message_never_repeats_a_secret_the_run_was_given(
     assert result.stderr.splitlines() == [
         "error: the API said: bad header Token token=<redacted> for <redacted>",
         "next: check <redacted>"]
+
+
+@pytest.mark.parametrize("command", [["drift", "rec", "rec"], ["audit", "rec"], ["steps"]])
+def test_stdout_on_a_full_disk_is_exit_2(world: World, command: list[str]) -> None:
+    """Output sent to a full device (here /dev/full) is exit 2 saying so, not an internal error."""
+    env = {k: v for k, v in os.environ.items() if k not in NO_PAGERDUTY_ENV}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "harness", *command], cwd=world.work, env=env,
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=TIMEOUT,
+                              check=False)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "error: cannot write: No space left on device",
+        "next: free some space, or send the output to another disk, then run again"]
+    assert list(world.tmp.iterdir()) == []
