@@ -1,4 +1,4 @@
-"""Tasks: `nox` runs the fast tests and lint; `nox -s full|typing|bench|record|drift` run the others."""
+"""Tasks: `nox` runs the fast tests and lint; `nox -s full|typing|bench|spec|record|drift` run the others."""
 
 from __future__ import annotations
 
@@ -39,6 +39,13 @@ def bench(session: nox.Session) -> None:
     """Print replay, drift, recording and sandbox figures with their ratios to the targets."""
     session.install("-e", ".[test]")
     session.run("python", "tests/bench/run.py", *session.posargs)
+
+
+@nox.session(default=False)
+def spec(session: nox.Session) -> None:
+    """Download PagerDuty's OpenAPI documents (pinned commit, sha256-checked) into the tests' cache."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "harness.specs", *session.posargs)
 
 
 @nox.session(default=False)

@@ -12,8 +12,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     missing = specs.missing_documents()
     if not missing:
         return
-    skip = pytest.mark.skip(reason=f"PagerDuty OpenAPI documents not found in {specs.openapi_dir()} "
-                                   f"(set {specs.ENV_VAR}); missing: {', '.join(map(str, missing))}")
+    skip = pytest.mark.skip(reason=specs.missing_reason())
     for item in items:
         if item.get_closest_marker("spec"):
             item.add_marker(skip)

@@ -442,8 +442,8 @@ def test_openapi_dir_follows_the_environment_variable(
         specs.load_spec("rest")
     assert str(raised.value) == (f"{tmp_path / 'REST' / 'openapiv3.json'}: "
                                  "PagerDuty OpenAPI document not found")
-    assert raised.value.hint == ("set HARNESS_OPENAPI_DIR to the directory holding REST/ and "
-                                 "events-v2/openapiv3.json")
+    assert raised.value.hint == ("run `nox -s spec` to download them, or set HARNESS_OPENAPI_DIR to "
+                                 "the directory holding REST/ and events-v2/openapiv3.json")
 
 
 def _incident_with(**changes: Any) -> dict[str, Any]:

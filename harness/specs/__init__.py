@@ -7,6 +7,8 @@ schema location, so nothing is loosened in bulk, and a patch that no longer fits
 document fails loudly instead of silently.
 
 - `documents`: where the documents are, loading, patching and caching them, their examples;
+- `fetch`: downloading the pinned documents into the user's cache (`nox -s spec`);
+- `live`: the live answers' details the sandbox copies, with their public evidence;
 - `departures`: the departure list;
 - `validation`: requests, responses and vcrpy interactions checked against the documents;
 - `keys`: success bodies compared key by key with the spec's examples;
@@ -27,6 +29,7 @@ from harness.specs.documents import (
     load_document,
     load_spec,
     missing_documents,
+    missing_reason,
     openapi_dir,
     spec_examples,
 )
@@ -62,6 +65,7 @@ __all__ = [
     "load_document",
     "load_spec",
     "missing_documents",
+    "missing_reason",
     "openapi_dir",
     "spec_examples",
     "validate_interaction",

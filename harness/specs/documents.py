@@ -1,7 +1,8 @@
 """PagerDuty's OpenAPI documents: where they are, loading and patching them, and their examples.
 
-The REST and Events v2 documents are read from ``../shared/pagerduty-openapi`` beside the project
-root, or from the directory named by the ``HARNESS_OPENAPI_DIR`` environment variable.  Each
+The REST and Events v2 documents are read from the directory named by ``HARNESS_OPENAPI_DIR``,
+else from ``../shared/pagerduty-openapi`` beside the project root, else from the user's cache that
+``nox -s spec`` fills (`harness.specs.fetch`).  Each
 document is read, patched by `DEPARTURES` and given a validator once per process and directory,
 and every check shares it (the REST document is 2.7 MB).
 """
@@ -21,6 +22,7 @@ from openapi_core import Config, OpenAPI
 
 from harness.errors import ConfigError, InputError
 from harness.specs.departures import DEPARTURES, Api, Departure
+from harness.specs.fetch import cache_dir
 from harness.specs.patch import apply_op, resolve
 
 ENV_VAR = "HARNESS_OPENAPI_DIR"
@@ -61,9 +63,23 @@ class Example:
 
 
 def openapi_dir() -> Path:
-    """The directory holding PagerDuty's documents: `HARNESS_OPENAPI_DIR`, else the shared copy."""
+    """The directory holding PagerDuty's documents.
+
+    `HARNESS_OPENAPI_DIR` when set (complete or not: the user chose it); else the shared copy, else
+    the cache `nox -s spec` fills, whichever holds them all; else the cache, where they belong.
+    """
     configured = os.environ.get(ENV_VAR)
-    return Path(configured) if configured else DEFAULT_DIR
+    if configured:
+        return Path(configured)
+    cached = cache_dir()
+    return next((d for d in (DEFAULT_DIR, cached) if not missing_documents(d)), cached)
+
+
+def missing_reason() -> str:
+    """Why the spec checks cannot run here, and the command that fixes it."""
+    missing = ", ".join(str(p) for p in missing_documents())
+    return (f"PagerDuty OpenAPI documents not found (missing: {missing}); run `nox -s spec` to "
+            f"download them into {cache_dir()}, or set {ENV_VAR} to a folder holding them")
 
 
 def missing_documents(directory: Path | None = None) -> list[Path]:
@@ -138,7 +154,8 @@ def _read(path: Path) -> str:
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: PagerDuty OpenAPI document not found",
-            hint=f"set {ENV_VAR} to the directory holding REST/ and events-v2/openapiv3.json",
+            hint=f"run `nox -s spec` to download them, or set {ENV_VAR} to the directory holding "
+            "REST/ and events-v2/openapiv3.json",
         ) from None
 
 
