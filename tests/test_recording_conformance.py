@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from harness import specs
 from harness.cassettes import Interaction, Recording, dump_cassette, load_recording
@@ -30,9 +33,9 @@ def accepted() -> Recording:
 
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> Recording:
-    """The whole scenario recorded once, in this test run, against a fresh sandbox."""
+    """The whole scenario recorded once, in this test run, on a busy sandbox account at work."""
     out = tmp_path_factory.mktemp("fresh") / "rec"
-    with Sandbox(incident_delay=0.02) as sb:
+    with Sandbox(incident_delay=0.02, account="busy", seed=8, activity_interval=0.05) as sb:
         record_scenario(settings=build_settings(
             region="us", api_url=sb.api_url, events_url=sb.events_url, out=out, poll_timeout=10,
             subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email))
@@ -100,3 +103,98 @@ def test_check_finds_one_changed_interaction_in_a_recording(
     changed = load_recording(copy)
     found = {name: problems for name in SLUGS if (problems := _step_problems(changed, name))}
     assert found == {slug: [f"#{number} {problem}"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Account-wide reads of a busy account: every list the sandbox serves, over the whole history.
+
+HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2"}
+
+
+@pytest.fixture(scope="module")
+def busy_account() -> Iterator[tuple[Sandbox, requests.Session]]:
+    """A busy account (no background activity, so pages stay put) and a session for it."""
+    with Sandbox(seed=8, activity_interval=None) as sb, requests.Session() as session:
+        session.headers.update({**HEADERS, "Authorization": f"Token token={sb.token}"})
+        yield sb, session
+
+
+def _pages(sb: Sandbox, session: requests.Session, path: str, params: dict[str, str]
+           ) -> list[requests.Response]:
+    """Every page (100 items) of an account-wide list."""
+    pages: list[requests.Response] = []
+    while not pages or pages[-1].json()["more"]:
+        pages.append(session.get(f"{sb.api_url}{path}", timeout=10,
+                                 params={**params, "limit": "100", "offset": str(100 * len(pages))}))
+    return pages
+
+
+def _problems(path: str, answers: list[requests.Response]) -> list[str]:
+    return [f"{answer.url}: {problem}" for answer in answers
+            for problem in specs.validate_response(method="GET", path=path, status=answer.status_code,
+                                                   headers=dict(answer.headers), body=answer.content)]
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+NOW = datetime.now(UTC)
+ACCOUNT_WIDE = {
+    "users": ("/users", {}),
+    "escalation-policies": ("/escalation_policies", {}),
+    "services": ("/services", {}),
+    "incidents": ("/incidents", {"date_range": "all", "include[]": "conference_bridge"}),
+    "incidents-last-month": ("/incidents", {}),
+    "notifications-recent": ("/notifications", {"since": _stamp(NOW - timedelta(days=89)),
+                                                "until": _stamp(NOW + timedelta(hours=1))}),
+    "notifications-older": ("/notifications", {"since": _stamp(NOW - timedelta(days=178)),
+                                               "until": _stamp(NOW - timedelta(days=89))}),
+    "log-entries-last-month": ("/log_entries", {"include[]": "channels"}),
+}
+
+
+@pytest.mark.parametrize("name", list(ACCOUNT_WIDE))
+def test_busy_account_wide_reads_conform(
+    busy_account: tuple[Sandbox, requests.Session], name: str,
+) -> None:
+    """Every page of each account-wide list of a busy account passes the check."""
+    sb, session = busy_account
+    path, params = ACCOUNT_WIDE[name]
+    pages = _pages(sb, session, path, params)
+    assert pages[0].json()[path.strip("/")]
+    assert _problems(path, pages) == []
+
+
+def test_busy_log_entries_of_every_type_conform(busy_account: tuple[Sandbox, requests.Session]) -> None:
+    """Over the whole history, the pages holding each log-entry type pass, listed and one by one."""
+    sb, session = busy_account
+    params = {"since": _stamp(NOW - timedelta(days=181)), "include[]": "channels"}
+    pages = _pages(sb, session, "/log_entries", params)
+    first_of_type: dict[str, tuple[int, str]] = {}
+    for number, page in enumerate(pages):
+        for entry in page.json()["log_entries"]:
+            first_of_type.setdefault(entry["type"], (number, entry["id"]))
+    assert len(first_of_type) == 18
+    holding = sorted({number for number, _ in first_of_type.values()})
+    assert _problems("/log_entries", [pages[n] for n in holding]) == []
+    singles = {entry_id: session.get(f"{sb.api_url}/log_entries/{entry_id}", timeout=10,
+                                     params={"include[]": "channels"})
+               for _, entry_id in first_of_type.values()}
+    assert [p for entry_id, answer in singles.items()
+            for p in _problems(f"/log_entries/{entry_id}", [answer])] == []
+
+
+def test_busy_incident_reads_conform(busy_account: tuple[Sandbox, requests.Session]) -> None:
+    """Each open incident, its notes and its log entries, and a few resolved ones, pass the check."""
+    sb, session = busy_account
+    incidents: list[dict[str, Any]] = [
+        i for page in _pages(sb, session, "/incidents", {"date_range": "all"})
+        for i in page.json()["incidents"]]
+    chosen = [i for i in incidents if i["status"] != "resolved"] + incidents[:10]
+    problems = []
+    for incident in chosen:
+        for suffix in ("", "/notes", "/log_entries"):
+            path = f"/incidents/{incident['id']}{suffix}"
+            problems += _problems(path, [session.get(f"{sb.api_url}{path}", timeout=10)])
+    assert problems == []

@@ -112,10 +112,11 @@ DEPARTURES: tuple[Departure, ...] = (
     Departure(
         "log-entry-field-change-branches", "spec-defect", "rest",
         "field_value_change_log_entry and custom_field_value_change_log_entry are in LogEntry's type "
-        "enum and have schemas, but the log entry answers' oneOf lists leave them out",
+        "enum, and GET /incidents/{id}/log_entries lists their schemas, but the oneOf lists of "
+        "GET /log_entries and GET /log_entries/{id} leave them out",
         patch=tuple(
             Op("add", f"{branches}/-", {"$ref": f"#/components/schemas/{schema}"})
-            for branches in _LOG_ENTRY_BRANCHES
+            for branches in (_LOG_ENTRY_BRANCHES[0], _LOG_ENTRY_BRANCHES[2])
             for schema in ("FieldValueChangeLogEntry", "CustomFieldValueChangeLogEntry")
         ),
     ),
