@@ -51,6 +51,11 @@ class RetryPolicy:
         return random.uniform(0.0, ceiling)
 
 
+def _untrusted_certificate(exc: Exception) -> bool:
+    """The TLS handshake failed on certificate verification (not a dropped connection)."""
+    return isinstance(exc, requests.exceptions.SSLError) and "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
 def _server_hint(response: requests.Response) -> float | None:
     """The wait the server asked for, from `ratelimit-reset` or `Retry-After`, if any."""
     reset = response.headers.get("ratelimit-reset")
@@ -166,6 +171,11 @@ class Client:
                                   hint="check --token, --from-email and the URLs for stray "
                                   "spaces, quotes or line breaks") from None
             except (requests.ConnectionError, requests.Timeout) as exc:
+                if _untrusted_certificate(exc):
+                    # A certificate that does not verify will not verify on a retry either.
+                    raise StepFailed(f"{line}: the server's TLS certificate is not trusted (SSLError)",
+                                     hint="check the URL; behind a proxy that inspects TLS, set "
+                                     "REQUESTS_CA_BUNDLE to its authority's certificate") from None
                 owed = self.timeout if method != "GET" else owed
                 if attempt >= self.retry.attempts:
                     self._let_land(owed)

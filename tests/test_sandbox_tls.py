@@ -18,7 +18,8 @@ import yaml
 from click.testing import CliRunner
 
 from harness.cli import cli
-from harness.errors import ConfigError
+from harness.client import Client
+from harness.errors import ConfigError, StepFailed
 from harness.sandbox import Sandbox
 
 HEADERS = {"Accept": "application/vnd.pagerduty+json;version=2"}
@@ -149,3 +150,30 @@ def test_sandbox_recording_goes_over_https_and_replays(
     assert list(private_temp.iterdir()) == []  # the run's authority went with the sandbox
     replayed = CliRunner().invoke(cli, ["replay", str(out)])
     assert replayed.exit_code == 0, replayed.output
+
+
+def test_harness_client_trusts_only_the_authority_it_is_given() -> None:
+    """The recording client verifies with ca_bundle; without it an untrusted certificate is final."""
+    with Sandbox(tls=True) as sandbox:
+        common = {"api_url": sandbox.api_url, "events_url": sandbox.events_url,
+                  "token": sandbox.token, "from_email": sandbox.owner_email}
+        trusting = Client(**common, ca_bundle=str(sandbox.ca_path))
+        assert trusting.get("/users").status_code == 200
+        with pytest.raises(StepFailed) as raised:
+            Client(**common).get("/users")
+    assert str(raised.value) == "GET /users: the server's TLS certificate is not trusted (SSLError)"
+    assert raised.value.hint == ("check the URL; behind a proxy that inspects TLS, set "
+                                 "REQUESTS_CA_BUNDLE to its authority's certificate")
+
+
+def test_live_recording_keeps_the_system_trust_store(tmp_path: Path) -> None:
+    """`harness record` against an https URL trusts the system's store, not the sandbox's authority."""
+    with Sandbox(tls=True) as sandbox:
+        result = CliRunner().invoke(cli, [
+            "record", "--subdomain", "acme-co", "--token", sandbox.token, "--from-email",
+            sandbox.owner_email, "--api-url", sandbox.api_url, "--events-url", sandbox.events_url,
+            "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert (f"error: cannot reach the API at {sandbox.api_url}: GET /users: the server's TLS "
+            "certificate is not trusted (SSLError)") in result.output
+    assert not (tmp_path / "out").exists()
