@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import ipaddress
 import math
 import socket
 import stat
@@ -219,7 +220,12 @@ def _check_port_free(host: str, port: int) -> None:
     """Refuse a port already in use with error/next; werkzeug would print its own text and exit 1."""
     if port == 0:
         return
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:
+        if host != "localhost":
+            return  # the sandbox refuses a host name itself; binding to one would look it up
+        family = socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
             # As the server binds: a port left in TIME_WAIT by a previous run is free to reuse.
