@@ -215,3 +215,46 @@ def test_json_of_a_computed_report(tmp_path: Path) -> None:
                      "kind": "status-changed", "severity": "breaking", "before": "201",
                      "after": "200", "message": "status changed from 201 to 200", "documented": None}],
     }
+
+
+MARKED = DriftReport(
+    baseline=Path("cassettes"), candidate=Path("recordings/latest"), steps=("list-notifications",),
+    changes=(
+        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].type",
+               "enum-value-added", Severity.WARNING, "email_notification",
+               "email_notification, whatsapp_notification",
+               "new value 'whatsapp_notification' (before: email_notification)", documented=False),
+        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].type",
+               "variant-removed", Severity.WARNING, "email_notification, sms_notification",
+               "email_notification", "no longer seen: 'sms_notification' (now: email_notification)"),
+        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].user",
+               "field-added", Severity.INFO, None, "object", "field added (object)",
+               documented=True),
+    ),
+    notes=("the baseline does not list the scenario's own items",),
+)
+
+
+def test_every_format_says_whether_a_change_is_documented() -> None:
+    """JSON has `documented` true, false or null; text, Markdown and JUnit mark the first two."""
+    changes = json.loads(render(MARKED, fmt="json"))["changes"]
+    assert [c["documented"] for c in changes] == [False, None, True]
+    text = render(MARKED, fmt="text")
+    assert ("    warning   enum-value-added         response.body.notifications[].type: "
+            "new value 'whatsapp_notification' (before: email_notification) [UNDOCUMENTED]\n") in text
+    assert ("no longer seen: 'sms_notification' (now: email_notification)\n") in text
+    assert "field added (object) [documented]\n" in text
+    markdown = render(MARKED, fmt="markdown")
+    assert ("| `response.body.notifications[].type` | new value 'whatsapp_notification' "
+            "(before: email_notification) [UNDOCUMENTED] |\n") in markdown
+    junit = render(MARKED, fmt="junit", fail_on="warning")
+    assert "new value 'whatsapp_notification' (before: email_notification) [UNDOCUMENTED]" in junit
+
+
+def test_text_and_markdown_carry_the_report_notes() -> None:
+    """A note on how the comparison was made ends the text report and the Markdown one."""
+    assert render(MARKED, fmt="text").endswith(
+        "\nnote: the baseline does not list the scenario's own items\n")
+    assert render(MARKED, fmt="markdown").endswith(
+        "\n\n> the baseline does not list the scenario's own items\n")
+    assert "note" not in json.loads(render(MARKED, fmt="json"))

@@ -25,7 +25,6 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from harness.drift.noise import normalise_text
 from harness.drift.shape import TEXT
 
 _ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
@@ -41,31 +40,54 @@ _SHAPES = re.compile(
     r"|(?P<hex>[0-9a-f]{16,}|[0-9A-F]{16,})"
     r"|(?P<id>[A-Z][A-Z0-9]{5,25})"
     r"|(?P<email>[^\s@]+@[^\s@]+\.[A-Za-z]{2,})"
-    r"|(?P<url>https?://\S+)"
 )
+_HEX = re.compile(r"[0-9A-F]{16,}")
+_UTC_SECONDS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+# A URL's run-to-run values: path segments that are ids, numbers or keys, and query values.
+_URL_NOISE = re.compile(
+    r"(?<=/)(?:(?P<key>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9a-fA-F]{16,})|(?P<n>\d+)|(?P<id>[A-Z][A-Z0-9]{5,})|(?P<time>\d{4}-\d{2}-\d{2}[^/?]*))"
+    r"(?=[/?.#]|$)|(?<==)[^&#]*"
+)
+_URL_PLACEHOLDERS = {"key": "{key}", "n": "{n}", "id": "{id}", "time": "{time}"}
 _PRECISION = {0: "seconds", 3: "milliseconds", 6: "microseconds", 9: "nanoseconds"}
 # Past this many distinct strings the cache is dropped: ids and timestamps are mostly unique.
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 100_000
 
 
 class FormatClassifier:
-    """Classifies strings of one recording, whose API hosts it is told."""
+    """Classifies strings of one recording, whose API hosts it is told.
+
+    `cache` maps each string seen to its class (the shape builder reads it directly: it is the
+    hot path of drift on big pages), `coarse` maps a URL's class to its scheme and host class.
+    """
 
     def __init__(self, api_hosts: Iterable[str] = ()) -> None:
         self._api_hosts = _PAGERDUTY_API_HOSTS | {h.lower() for h in api_hosts if h}
-        self._cache: dict[str, str] = {}
+        self.cache: dict[str, str] = {}
+        self.coarse: dict[str, str] = {}
+        self._urls: dict[str, str] = {}
 
     def __call__(self, value: str) -> str:
-        found = self._cache.get(value)
+        found = self.cache.get(value)
         if found is None:
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            found = self._cache[value] = self._classify(value)
+            if len(self.cache) >= _CACHE_LIMIT:
+                self.cache.clear()
+            found = self.cache[value] = self._classify(value)
         return found
 
     def _classify(self, value: str) -> str:
         if not value:
             return "empty"
+        first = value[0]
+        if first == "h" and value.startswith(("https://", "http://")):
+            return self._url(value)
+        # The commonest unique strings, ids and second-precision UTC timestamps, skip the regex.
+        if "A" <= first <= "Z" and 6 <= len(value) <= 26 and value.isalnum() and value.isupper() \
+                and value.isascii() and not _HEX.fullmatch(value):
+            return f"id ({first}, {len(value)})"
+        if len(value) == 20 and value[19] == "Z" and _UTC_SECONDS.fullmatch(value):
+            return "timestamp (seconds, Z)"
         match = _SHAPES.fullmatch(value)
         if match is None:
             return TEXT
@@ -80,23 +102,32 @@ class FormatClassifier:
             return f"id ({value[0]}, {len(value)})"
         if shape == "hex":
             return f"hex key ({len(value)})"
-        if shape == "url":
-            return self._url(value)
         return str(shape)
 
     def _url(self, value: str) -> str:
+        # Only the part after the host has run-to-run values; the skeleton is classified once.
+        cut = value.find("/", value.find("//") + 2)
+        skeleton = value if cut < 0 else value[:cut] + _URL_NOISE.sub(_placeholder, value[cut:])
+        found = self._urls.get(skeleton)
+        if found is None:
+            found = self._urls[skeleton] = self._url_class(skeleton)
+        return found
+
+    def _url_class(self, skeleton: str) -> str:
         try:
-            parts = urlsplit(value)
+            parts = urlsplit(skeleton)
             host = (parts.hostname or "").lower()
         except ValueError:
             return TEXT
-        template = normalise_text(parts.path) or "/"
+        template = parts.path or "/"
         if parts.query:
             names = sorted({pair.split("=", 1)[0] for pair in parts.query.split("&") if pair})
             template += "?" + "&".join(names)
-        if host in self._api_hosts:
-            return f"url (api host, {template})"
-        return f"url ({parts.scheme}, {self._host_class(host)}, {template})"
+        api = host in self._api_hosts
+        where = "api host" if api else f"{parts.scheme}, {self._host_class(host)}"
+        found = f"url ({where}, {template})"
+        self.coarse[found] = f"url ({where})"
+        return found
 
     @staticmethod
     def _host_class(host: str) -> str:
@@ -108,6 +139,10 @@ class FormatClassifier:
         if host.endswith(".pagerduty.com"):
             return "account host"
         return "other host"
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return _URL_PLACEHOLDERS.get(match.lastgroup or "", "")
 
 
 def api_hosts(*urls: str) -> tuple[str, ...]:

@@ -89,6 +89,9 @@ class ShapeBuilder:
                  enum_fields: frozenset[str] = ENUM_FIELDS, sentences: bool = False) -> None:
         self._root = _Node(enum=False)
         self._classify = classify
+        # The classifier's own caches, read inline in the hot loop when it offers them.
+        self._formats: dict[str, str] = getattr(classify, "cache", {})
+        self._coarse: dict[str, str] = getattr(classify, "coarse", {})
         self._owned = owned
         self._enum_fields = enum_fields
         self._sentences = sentences
@@ -151,47 +154,111 @@ class ShapeBuilder:
         return child
 
     def _add(self, value: Any, node: _Node, own: bool) -> None:
-        # The hot loop of drift on large lists: scalars are handled inline, without a call.
-        kind = type(value)
-        if kind is dict:
-            if own:
-                node.own_mask |= _OBJECT
-                node.own_objects += 1
-            else:
-                node.mask |= _OBJECT
-                node.objects += 1
-            fields = node.fields
-            for key, item in value.items():
-                child = fields.get(key)
-                if child is None:
-                    child = fields[key] = _Node(enum=key in self._enum_fields)
-                if own:
-                    child.own_seen += 1
-                else:
-                    child.seen += 1
-                item_kind = type(item)
-                if item_kind is dict:
-                    self._add(item, child, own)
-                elif item_kind is list:
-                    self._add_list(item, child, own, judge=False)
-                elif item_kind is str:
-                    self._add_string(item, child, own)
-                elif own:
-                    child.own_mask |= _SCALAR_BITS.get(item_kind, _STRING)
-                    if child.enum and item is not None:
-                        _add_value(child, item)
-                else:
-                    child.mask |= _SCALAR_BITS.get(item_kind, _STRING)
-        elif kind is list:
-            self._add_list(value, node, own, judge=False)
-        elif kind is str:
-            self._add_string(value, node, own)
-        elif own:
-            node.own_mask |= _SCALAR_BITS.get(kind, _STRING)
-            if node.enum and value is not None:
-                _add_value(node, value)
+        if own:
+            self._add_own(value, node)
         else:
+            self._add_other(value, node)
+
+    def _add_own(self, value: Any, node: _Node) -> None:
+        # The hot loop of drift on large lists: strings and scalars are handled inline.
+        kind = type(value)
+        if kind is not dict:
+            self._add_own_scalar(value, node, kind)
+            return
+        node.own_mask |= _OBJECT
+        node.own_objects += 1
+        fields = node.fields
+        cache = self._formats
+        for key, item in value.items():
+            child = fields.get(key)
+            if child is None:
+                child = fields[key] = _Node(enum=key in self._enum_fields)
+            child.own_seen += 1
+            item_kind = type(item)
+            if item_kind is str:
+                child.own_mask |= _STRING
+                form = cache.get(item)
+                if form is None:
+                    form = self._classify(item)
+                formats = child.own_formats
+                if formats is not None and form not in formats:
+                    _add_format(child, formats, form, own=True)
+                if child.enum:
+                    _add_value(child, item)
+                elif self._sentences and form == TEXT:
+                    _add_value(child, normalise_sentence(item))
+            elif item_kind is dict:
+                self._add_own(item, child)
+            elif item_kind is list:
+                self._add_list(item, child, True, judge=False)
+            else:
+                child.own_mask |= _SCALAR_BITS.get(item_kind, _STRING)
+                if child.enum and item is not None:
+                    _add_value(child, item)
+
+    def _add_own_scalar(self, value: Any, node: _Node, kind: type) -> None:
+        if kind is list:
+            self._add_list(value, node, True, judge=False)
+            return
+        node.own_mask |= _SCALAR_BITS.get(kind, _STRING)
+        if kind is str:
+            form = self._classify(value)
+            formats = node.own_formats
+            if formats is not None and form not in formats:
+                _add_format(node, formats, form, own=True)
+            if node.enum:
+                _add_value(node, value)
+            elif self._sentences and form == TEXT:
+                _add_value(node, normalise_sentence(value))
+        elif node.enum and value is not None:
+            _add_value(node, value)
+
+    def _add_other(self, value: Any, node: _Node) -> None:
+        # Other teams' items: types, presence and formats only; no values.
+        kind = type(value)
+        if kind is not dict:
+            if kind is list:
+                self._add_list(value, node, False, judge=False)
+                return
             node.mask |= _SCALAR_BITS.get(kind, _STRING)
+            if kind is str:
+                self._add_other_format(node, value)
+            return
+        node.mask |= _OBJECT
+        node.objects += 1
+        fields = node.fields
+        cache = self._formats
+        coarse = self._coarse
+        for key, item in value.items():
+            child = fields.get(key)
+            if child is None:
+                child = fields[key] = _Node(enum=key in self._enum_fields)
+            child.seen += 1
+            item_kind = type(item)
+            if item_kind is str:
+                child.mask |= _STRING
+                form = cache.get(item)
+                if form is None:
+                    form = self._classify(item)
+                # A reference's URL path follows its `type` (a user's or a service's agent),
+                # which other teams' items vary: their rule is the scheme and host class.
+                form = coarse.get(form, form)
+                formats = child.formats
+                if formats is not None and form not in formats:
+                    _add_format(child, formats, form, own=False)
+            elif item_kind is dict:
+                self._add_other(item, child)
+            elif item_kind is list:
+                self._add_list(item, child, False, judge=False)
+            else:
+                child.mask |= _SCALAR_BITS.get(item_kind, _STRING)
+
+    def _add_other_format(self, node: _Node, value: str) -> None:
+        form = self._classify(value)
+        form = self._coarse.get(form, form)
+        formats = node.formats
+        if formats is not None and form not in formats:
+            _add_format(node, formats, form, own=False)
 
     def _add_list(self, value: list[Any], node: _Node, own: bool, *, judge: bool) -> None:
         if own:
@@ -211,31 +278,6 @@ class ShapeBuilder:
             else:
                 child.seen += 1
             self._add(item, child, item_own)
-
-    def _add_string(self, value: str, node: _Node, own: bool) -> None:
-        form = self._classify(value)
-        if not own:
-            node.mask |= _STRING
-            if form[:4] == "url ":
-                # A reference's path follows its `type` (a user's or a service's agent), which
-                # another team's items vary; their URLs keep scheme and host class as the rule.
-                form = form.split(", /", 1)[0] + ")"
-            formats = node.formats
-            if formats is not None and form not in formats:
-                formats.add(form)
-                if len(formats) > MAX_FORMATS:
-                    node.formats = None
-            return
-        node.own_mask |= _STRING
-        formats = node.own_formats
-        if formats is not None and form not in formats:
-            formats.add(form)
-            if len(formats) > MAX_FORMATS:
-                node.own_formats = None
-        if node.enum:
-            _add_value(node, value)
-        elif self._sentences and form == TEXT and node.values is not None:
-            _add_value(node, normalise_sentence(value))
 
 
 @contextmanager
@@ -264,6 +306,15 @@ def _variant(item: Any, items: dict[str, _Node]) -> str:
     if type(variant) is not str or (variant not in items and len(items) >= MAX_VARIANTS):
         return UNTYPED
     return variant
+
+
+def _add_format(node: _Node, formats: set[str], form: str, *, own: bool) -> None:
+    formats.add(form)
+    if len(formats) > MAX_FORMATS:
+        if own:
+            node.own_formats = None
+        else:
+            node.formats = None
 
 
 def _add_value(node: _Node, value: object) -> None:

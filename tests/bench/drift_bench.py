@@ -9,6 +9,7 @@ grows is the data, not the answer.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from memory import can_fork, rss_in_child, traced_peak
 from profiling import top_costs
 from synthetic import page_bodies, synthetic_recording
 
-from harness.cassettes import Recording, load_recording
+from harness.cassettes import MANIFEST_NAME, Recording, dump_cassette, load_recording
 from harness.drift import DriftReport, compute_drift
 
 NAME = "drift"
@@ -31,6 +32,10 @@ QUICK = {100: 3, 1_000: 1}
 TRACED_UP_TO = 10_000
 # The naive comparison runs a size only if ten times the previous size's time fits this.
 NAIVE_BUDGET_SECONDS = 60.0
+# `harness drift` (load both recordings and compare) against merely parsing them (libyaml and
+# json), measured on recordings written to disk up to this size.
+MAX_OVER_PARSE = 2.0
+PARSED_UP_TO = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ def run(*, quick: bool) -> BenchResult:
         figures.append(Figure(NAME, "compute_drift time", pair.inputs, timing.median, "s", target,
                               timing.describe()))
         figures.append(_drift_memory(pair, notes, cross_check=max(plan) > TRACED_UP_TO))
+        if size <= PARSED_UP_TO:
+            figures += _over_parse(pair, repetitions)
         projected = 10 * naive_seconds[max(naive_seconds)] if naive_seconds else 0.0
         if projected > NAIVE_BUDGET_SECONDS:
             notes.append(f"naive DeepDiff skipped at {size:,}: ten times the previous size's run "
@@ -82,6 +89,8 @@ def run(*, quick: bool) -> BenchResult:
     notes.append(f"changes found at every size: {' / '.join(sorted(answers))}")
     notes.append("naive DeepDiff: DeepDiff(baseline_body, candidate_body, ignore_order=True) per "
                  "grown page, JSON parsing included as in compute_drift")
+    notes.append("harness drift / parse: load_recording of both recordings plus compute_drift, "
+                 "against load_recording of both plus json.loads of every body, on disk")
     result = BenchResult(tuple(figures), tuple(notes))
     if result.missed:
         # The hot paths are the same at every size; 10k profiles in seconds, 100k would not.
@@ -90,6 +99,44 @@ def run(*, quick: bool) -> BenchResult:
                              (f"compute_drift at {profiled.size:,}, top costs:",
                               *top_costs(profiled.drift)))
     return result
+
+
+def _over_parse(pair: _Pair, repetitions: int) -> list[Figure]:
+    """`harness drift` on the written recordings, and merely parsing them, interleaved."""
+    with tempfile.TemporaryDirectory() as folder:
+        baseline = _written(pair.baseline, Path(folder) / "baseline")
+        candidate = _written(pair.candidate, Path(folder) / "candidate")
+
+        def parse() -> None:
+            for directory in (baseline, candidate):
+                for step in load_recording(directory).steps:
+                    for interaction in step.interactions:
+                        body = interaction["response"]["body"].get("string", "")
+                        if body.strip():
+                            json.loads(body)
+
+        def drift() -> None:
+            compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
+
+        runs = [(timed(parse), timed(drift)) for _ in range(repetitions)]
+    parsed, drifted = Timing(tuple(r[0] for r in runs)), Timing(tuple(r[1] for r in runs))
+    return [
+        Figure(NAME, "parse both recordings (libyaml + json)", pair.inputs, parsed.median, "s",
+               detail=parsed.describe()),
+        Figure(NAME, "harness drift (load + compare)", pair.inputs, drifted.median, "s",
+               detail=drifted.describe()),
+        Figure(NAME, "harness drift / parse", "medians", drifted.median / parsed.median, "x",
+               Target(MAX_OVER_PARSE)),
+    ]
+
+
+def _written(recording: Recording, directory: Path) -> Path:
+    directory.mkdir()
+    (directory / MANIFEST_NAME).write_text(recording.manifest.to_json(), encoding="utf-8")
+    for step in recording.steps:
+        (directory / step.entry.cassette).write_text(dump_cassette(step.interactions),
+                                                     encoding="utf-8")
+    return directory
 
 
 def _pair(base: Recording, size: int) -> _Pair:
