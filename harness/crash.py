@@ -19,6 +19,7 @@ SECRET_OPTIONS = ("token", "from_email")
 SECRET_ENV = ("PAGERDUTY_API_TOKEN", "PAGERDUTY_FROM_EMAIL")
 URL_OPTIONS = ("api_url", "events_url")
 REDACTED = "<redacted>"
+MIN_SECRET = 4
 
 _SHAPES = (
     (re.compile(r"(?i)(token\s*token\s*=\s*)[^\s'\"\\,;]+"), r"\1" + REDACTED),
@@ -39,8 +40,9 @@ def known_secrets(params: Mapping[str, object], environ: Mapping[str, str] = os.
             except ValueError:
                 continue
             found += [p for p in (parts.username, parts.password) if p]
-    # Longest first, so a secret that contains another is replaced whole.
-    return sorted({s.strip() for s in found if s.strip()}, key=len, reverse=True)
+    # Longest first, so a secret that contains another is replaced whole; a value of a few
+    # characters (a test token "x") is no secret worth mangling every message for.
+    return sorted({s.strip() for s in found if len(s.strip()) >= MIN_SECRET}, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
