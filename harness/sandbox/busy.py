@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from faker import Faker
 
 from harness.sandbox import history
-from harness.sandbox.chatter import Chatter, Person
+from harness.sandbox.chatter import Chatter, Person, phone_number
 from harness.sandbox.records import (
     ContactMethod,
     EscalationPolicy,
@@ -82,15 +82,14 @@ def populate(account: Account, *, seed: int, now: datetime) -> Cast:
     fake.seed_instance(seed)
     rng = random.Random(f"{seed}:account")
     domain = fake.domain_name()
-    chatter = Chatter(fake, random.Random(f"{seed}:text"), domain=domain, services=SERVICE_NAMES)
     teams = _teams(account, rng)
     _priorities(account)
-    users = _users(account, fake, rng, chatter, domain=domain, teams=teams, now=now)
-    chatter.people = tuple(
-        Person(u.name, u.email, *next((m.country_code or 1, m.address) for m in u.contact_methods
-                                      if m.type == "phone_contact_method"))
-        for u in users if any(m.type == "phone_contact_method" for m in u.contact_methods)
-    )
+    users = _users(account, fake, rng, domain=domain, teams=teams, now=now)
+    # Free text names the people who have a phone, with their email and number.
+    people = [Person(u.name, u.email, m.country_code or 1, m.address)
+              for u in users for m in u.contact_methods if m.type == "phone_contact_method"]
+    chatter = Chatter(fake, random.Random(f"{seed}:text"), domain=domain, services=SERVICE_NAMES,
+                      people=people)
     policies = _policies(account, fake, rng, users=users, teams=teams, now=now)
     services = _services(account, fake, rng, policies=policies, now=now)
     history.write(account, rng, chatter, services=services, users=users, now=now)
@@ -120,8 +119,8 @@ def _ascii(text: str) -> str:
 
 
 def _users(
-    account: Account, fake: Faker, rng: random.Random, chatter: Chatter, *, domain: str,
-    teams: list[Team], now: datetime,
+    account: Account, fake: Faker, rng: random.Random, *, domain: str, teams: list[Team],
+    now: datetime,
 ) -> list[User]:
     users: list[User] = []
     emails: set[str] = {u.email for u in account.users.values()}
@@ -132,8 +131,7 @@ def _users(
             email = f"{_ascii(first)}.{_ascii(last)}{rng.randint(2, 99)}@{domain}"
         emails.add(email)
         # The first user has one of every contact method type, so every type is always present.
-        methods = _contact_methods(account, fake, rng, chatter, email=email, first=first,
-                                   every=index == 0)
+        methods = _contact_methods(account, fake, rng, email=email, first=first, every=index == 0)
         user = User(
             id=account.new_id(),
             name=f"{first} {last}",
@@ -157,15 +155,14 @@ def _users(
 
 
 def _contact_methods(
-    account: Account, fake: Faker, rng: random.Random, chatter: Chatter, *, email: str, first: str,
-    every: bool,
+    account: Account, fake: Faker, rng: random.Random, *, email: str, first: str, every: bool,
 ) -> tuple[ContactMethod, ...]:
     methods = [ContactMethod(account.new_id(), "email_contact_method", "Work", email)]
     if every or rng.random() < 0.3:
         methods.append(ContactMethod(account.new_id(), "email_contact_method", "Personal",
                                      fake.free_email()))
     if every or rng.random() < 0.9:
-        country, digits = chatter.phone_number()
+        country, digits = phone_number(rng)
         methods.append(ContactMethod(account.new_id(), "phone_contact_method", "Mobile", digits,
                                      country))
         methods.append(ContactMethod(account.new_id(), "sms_contact_method", "Mobile", digits,

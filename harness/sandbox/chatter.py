@@ -74,6 +74,12 @@ def phone_forms(country: int, digits: str) -> tuple[str, ...]:
     )
 
 
+def phone_number(rng: random.Random) -> tuple[int, str]:
+    """A fake phone number: (country code, national digits)."""
+    country, length = rng.choice(COUNTRIES)
+    return country, str(rng.randint(2, 9)) + "".join(rng.choices(string.digits, k=length - 1))
+
+
 @dataclass(frozen=True)
 class Person:
     """Who free text can name: a user's name, email and phone."""
@@ -87,10 +93,12 @@ class Person:
 class Chatter:
     """Writes titles, notes, resolutions and alert details for one account."""
 
-    def __init__(self, fake: Faker, rng: random.Random, *, domain: str, services: Sequence[str]):
+    def __init__(self, fake: Faker, rng: random.Random, *, domain: str, services: Sequence[str],
+                 people: Sequence[Person]) -> None:
         self.rng = rng
         self.domain = domain
         self.services = tuple(services)
+        self.people = tuple(people)
         envs = ("prod", "prod", "staging", "eu1", "us-east-1")
         self.hosts = tuple(
             f"{fake.word()}-{rng.randint(1, 40):02d}.{rng.choice(envs)}.{domain}" for _ in range(30)
@@ -100,13 +108,6 @@ class Chatter:
         )
         self.urls = tuple(fake.url() for _ in range(10))
         self.outsiders = tuple(fake.free_email() for _ in range(15))
-        self.people: tuple[Person, ...] = ()
-
-    def phone_number(self) -> tuple[int, str]:
-        """A fake phone number: (country code, national digits)."""
-        country, length = self.rng.choice(COUNTRIES)
-        first = str(self.rng.randint(2, 9))
-        return country, first + "".join(self.rng.choices(string.digits, k=length - 1))
 
     def token(self, length: int = 32) -> str:
         return "".join(self.rng.choices(TOKEN_ALPHABET, k=length))
@@ -129,7 +130,7 @@ class Chatter:
 
     def bridge(self) -> dict[str, str]:
         """A conference bridge: dial-in with pauses and PIN, and a meeting link with its password."""
-        country, digits = self.phone_number()
+        country, digits = phone_number(self.rng)
         dial = self.rng.choice(phone_forms(country, digits)[2:])
         pin = "".join(self.rng.choices(string.digits, k=self.rng.choice((4, 6, 9))))
         meeting = "".join(self.rng.choices(string.digits, k=10))
