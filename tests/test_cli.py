@@ -145,3 +145,20 @@ def test_readme_scenario_table_lists_every_step_in_order() -> None:
     section = readme.split("### The scenario", 1)[1].split("\n### ", 1)[0]
     listed = re.findall(r"^\| (\d+) \| `([a-z-]+)` \|", section, flags=re.MULTILINE)
     assert listed == [(str(s.number), s.slug) for s in scenario.steps]
+
+
+@pytest.mark.parametrize(("text", "redacted"), [
+    ("headers {'Authorization': 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4'}",
+     "headers {'Authorization': '<redacted>'}"),
+    ("InvalidHeader: 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4\\n'", "InvalidHeader: 'Token token=<redacted>\\n'"),
+    ("GET http://ops:hunter2@127.0.0.1:9/users", "GET http://<redacted>@127.0.0.1:9/users"),
+    ("Authorization: Bearer abc.DEF-123", "Authorization: <redacted>"),
+    ("from ops.oncall@acme-corp.io with key x", "from <redacted> with key x"),
+])
+def test_a_saved_traceback_is_redacted(text: str, redacted: str) -> None:
+    """Known secrets and anything shaped like a credential are replaced before a traceback is saved."""
+    from harness.crash import known_secrets, redact
+
+    secrets = known_secrets({"token": "x", "from_email": "ops.oncall@acme-corp.io"}, environ={})
+    assert secrets == ["ops.oncall@acme-corp.io"]
+    assert redact(text, secrets) == redacted
