@@ -20,12 +20,11 @@ from harness.errors import (
     EXIT_CANNOT_RUN,
     EXIT_FINDING,
     EXIT_SIGINT,
-    EXIT_SIGTERM,
     ConfigError,
     HarnessError,
 )
 from harness.settings import check_base_url, check_email, check_subdomain
-from harness.signals import Terminated
+from harness.signals import Terminated, exit_code_for, signals_raise
 
 FAIL_ON = click.Choice(["breaking", "warning", "info", "never"])
 ACCOUNT = click.Choice(["busy", "empty"])
@@ -57,8 +56,8 @@ class HarnessGroup(click.Group):
             _fail(ctx, str(exc), exc.hint, exc.exit_code)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted", "", EXIT_SIGINT)
-        except Terminated:
-            _fail(ctx, "terminated", "", EXIT_SIGTERM)
+        except Terminated as exc:
+            _fail(ctx, "terminated", "", exit_code_for(exc))
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -120,7 +119,7 @@ def cli() -> None:
 @click.option("--api-url", type=BASE_URL, help="REST base URL (overrides --region).")
 @click.option("--events-url", type=BASE_URL, help="Events base URL; /v2/enqueue is appended.")
 @click.option("--out", type=click.Path(path_type=Path), default=FRESH_DIR, show_default=True,
-              help="Where the recording goes; replaced only when the run succeeds.")
+              help="A new or empty folder, or an earlier recording; written only if the run succeeds.")
 @click.option("--sandbox", is_flag=True, help="Record against the built-in sandbox; needs nothing else.")
 @click.option("--account", type=ACCOUNT, default="busy", show_default=True,
               help="With --sandbox: a lived-in account (other teams at work) or an empty one.")
@@ -138,10 +137,12 @@ def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from
     """Run the whole incident scenario once and record it, scrubbed, into cassettes."""
     from harness.commands import record_command
 
-    code = record_command(subdomain=subdomain, token=token, from_email=from_email, region=region,
-                          api_url=api_url, events_url=events_url, out=out, sandbox=sandbox,
-                          account=account, seed=seed, poll_timeout=poll_timeout, fail_on=fail_on,
-                          verbosity=1 if verbose else -1 if quiet else 0)
+    # SIGTERM and SIGHUP stop it like Ctrl-C, with cleanup and an `error:` line, from the start.
+    with signals_raise():
+        code = record_command(subdomain=subdomain, token=token, from_email=from_email, region=region,
+                              api_url=api_url, events_url=events_url, out=out, sandbox=sandbox,
+                              account=account, seed=seed, poll_timeout=poll_timeout, fail_on=fail_on,
+                              verbosity=1 if verbose else -1 if quiet else 0)
     ctx.exit(code)
 
 
@@ -168,10 +169,12 @@ def steps() -> None:
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=FRESH_DIR)
 def accept(directory: Path) -> None:
-    """Promote a fresh recording to the accepted one (cassettes/), atomically."""
+    """Promote a recording (its manifest and listed cassettes, once it replays) into cassettes/."""
     from harness.commands import accept_command
 
-    click.echo(accept_command(directory=directory, accepted=ACCEPTED_DIR))
+    with signals_raise():
+        message = accept_command(directory=directory, accepted=ACCEPTED_DIR)
+    click.echo(message)
 
 
 @cli.command()

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from rich.console import Console
 
+from harness.acceptance import accept_recording
 from harness.cassettes import ACCEPTED_DIR, MANIFEST_NAME, load_recording
 from harness.console import ConsoleProgress, summary_line
+from harness.destination import RECORD, claimed
 from harness.errors import EXIT_FINDING, ConfigError, InputError
-from harness.fsutil import copy_directory
 from harness.inputs import parse_json, read_text
 from harness.recorder import RecordResult, record_scenario
 from harness.replay import replay_recording
@@ -49,6 +50,10 @@ def record_command(
     seed: int | None = None,
 ) -> int:
     console = Console(highlight=False, soft_wrap=True)
+    # A destination that would be refused (foreign files, read-only, full, another writer busy) is
+    # refused now, before a sandbox starts; record_scenario claims it again for the run.
+    with claimed(out, purpose=RECORD):
+        pass
     if sandbox:
         from harness.sandbox import Sandbox
 
@@ -111,9 +116,8 @@ def replay_command(*, directory: Path, verbosity: int) -> int:
 
 
 def accept_command(*, directory: Path, accepted: Path) -> str:
-    recording = load_recording(directory)
-    copy_directory(directory, accepted)
-    return f"accepted {directory} ({len(recording.steps)} steps) as {accepted}/"
+    result = accept_recording(source=directory, accepted=accepted)
+    return f"accepted {directory} ({result.steps} steps) as {accepted}/"
 
 
 def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,

@@ -1,63 +1,251 @@
-"""Directory writes that are all or nothing: build aside, then swap into place."""
+"""File writes that are all or nothing, and reads that never follow a link or hang on a FIFO.
+
+A recording is written by `Staging`: every new file is written and fsynced beside its final place
+(in a hidden staging folder on the same file system), then moved in by renames, `manifest.json`
+last.  The caller holds signals (`harness.signals.signals_held`) while it writes: `Staging` takes a
+pending signal only between files, never while it moves files into place, so a signal leaves the
+destination holding the old recording or the new one, whole, and no staging folder behind.
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from harness.errors import ConfigError, InputError
+from harness.signals import raise_pending
 
-def write_directory(target: Path, files: Mapping[str, str]) -> None:
-    """Make `target` hold exactly `files`, replacing what was there only once all are written.
+MANIFEST_NAME = "manifest.json"
+# Hidden names harness gives its own short-lived entries; a later writer holding the lock may
+# remove any it finds (they belong to a run that was killed).
+STAGING_MARK = ".harness-staging-"
+_CHUNK = 1024 * 1024
+_NAME_MAX = 255
 
-    The new tree is written and fsynced beside the target, then swapped in with two renames; if
-    anything fails before the swap, the target is untouched and the half-written tree is removed.
+
+def sidecar(name: str, mark: str) -> str:
+    """A hidden name for an entry beside `name`, within the file system's 255-byte limit."""
+    full = f".{name}{mark}"
+    if len(os.fsencode(full)) + 8 <= _NAME_MAX:  # room for mkdtemp's random suffix
+        return full
+    return f".{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}{mark}"
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words; empty for a regular file."""
+    for test, kind in ((stat.S_ISREG, ""), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+@contextmanager
+def opened_regular(path: Path, *, hint: str) -> Iterator[int]:
+    """A read-only descriptor of the regular file at `path`, never through a link, never blocking.
+
+    O_NOFOLLOW refuses a link in the last place; O_NONBLOCK keeps a FIFO from hanging the open;
+    the type is checked on the open descriptor, so a swap after the check cannot fool it.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
-        for name, text in files.items():
-            with open(staging / name, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        swap_in(staging, target)
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file is missing", hint=hint) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: is a symbolic link; a recording holds regular files only",
+                             hint=hint) from None
+        raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
+    try:
+        kind = file_kind(os.fstat(descriptor).st_mode)
+        if kind:
+            raise InputError(f"{path}: is {kind}, not a regular file", hint=hint)
+        yield descriptor
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        os.close(descriptor)
 
 
-def swap_in(source: Path, target: Path) -> None:
-    """Replace directory `target` by `source` (same file system); the old tree is removed after."""
-    retired = target.parent / f".{target.name}.old-{os.getpid()}"
-    shutil.rmtree(retired, ignore_errors=True)
-    if target.exists():
-        os.rename(target, retired)
+def _chunks(descriptor: int, path: Path, *, limit: int, hint: str) -> Iterator[bytes]:
+    # The size is bounded by what is read, one byte past the limit, never by st_size.
+    left = limit + 1
+    while left > 0:
+        try:
+            chunk = os.read(descriptor, min(_CHUNK, left))
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
+        if not chunk:
+            return
+        left -= len(chunk)
+        if left <= 0:
+            raise InputError(f"{path}: larger than {limit} bytes, more than a recording file holds",
+                             hint=hint)
+        yield chunk
+
+
+def read_regular(path: Path, *, limit: int, hint: str = "") -> bytes:
+    """The bytes of the regular file at `path` (not a link, FIFO or device), at most `limit`."""
+    with opened_regular(path, hint=hint) as descriptor:
+        return b"".join(_chunks(descriptor, path, limit=limit, hint=hint))
+
+
+def write_error(path: Path, exc: OSError, *, kept: str) -> ConfigError:
+    """What a failed write means for the user, with what was kept; disk full, read-only and so on."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ConfigError(f"no space left on the disk to write {path}; {kept}",
+                           hint="free some space, or choose a folder on another disk")
+    if exc.errno == errno.EROFS:
+        return ConfigError(f"cannot write {path}: the file system is read-only; {kept}",
+                           hint="choose a folder on a writable disk")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return ConfigError(f"cannot write {path}: permission denied; {kept}",
+                           hint="choose a folder you may write to")
+    if exc.errno == errno.ENAMETOOLONG:
+        return ConfigError(f"cannot write {path}: a name is too long; {kept}",
+                           hint="use names of at most 255 bytes, in a shorter path")
+    return ConfigError(f"cannot write {path} ({exc.strerror}); {kept}",
+                       hint="check the folder and the disk, then run again")
+
+
+class Staging:
+    """New files for `target`, written aside and then moved into place together.
+
+    `replaced` are the files of the recording at `target` now (manifest.json and its cassettes):
+    all of them make way for the new files; anything else in `target` stays.  An absent `target`
+    is staged as a sibling folder and renamed into place in one step.
+    """
+
+    def __init__(self, target: Path, *, exists: bool, replaced: Collection[str]) -> None:
+        self.target = target
+        self.exists = exists
+        self.replaced = sorted(replaced)
+        self.names: list[str] = []
+        self.committed = False
+        self.folder: Path | None = None
+
+    def __enter__(self) -> Staging:
+        where, prefix = ((self.target, STAGING_MARK) if self.exists
+                         else (self.target.parent, sidecar(self.target.name, STAGING_MARK)))
+        try:
+            self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
+        except OSError as exc:
+            raise self._error(exc) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _error(self, exc: OSError) -> ConfigError:
+        kept = ("the previous recording was left untouched" if self.replaced
+                else "nothing was written")
+        return write_error(self.target, exc, kept=kept)
+
+    def _open(self, name: str) -> int:
+        assert self.folder is not None, "Staging is used as a context manager"
+        if Path(name).name != name or name.startswith(STAGING_MARK):
+            raise InputError(f"{name!r} is not a plain file name")
+        descriptor = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                             0o644)
+        self.names.append(name)
+        return descriptor
+
+    def write(self, name: str, data: str | bytes) -> None:
+        """Stage file `name` holding `data` (text as UTF-8), on disk before anything moves."""
+        raise_pending()
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        try:
+            descriptor = self._open(name)
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(descriptor, view):]
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def copy(self, name: str, source: Path, *, limit: int, hint: str) -> None:
+        """Stage file `name` as an exact copy of the regular file `source`, at most `limit` bytes."""
+        raise_pending()
+        with opened_regular(source, hint=hint) as reading:
+            try:
+                descriptor = self._open(name)
+                try:
+                    for chunk in _chunks(reading, source, limit=limit, hint=hint):
+                        raise_pending()
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(descriptor, view):]
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
+            except OSError as exc:
+                raise self._error(exc) from None
+
+    def commit(self) -> None:
+        """Move the staged files into place, manifest.json last; no signal is taken in between.
+
+        If a rename fails (a disk error), the files already moved go back, so `target` keeps the
+        old recording.
+        """
+        raise_pending()
+        assert self.folder is not None, "Staging is used as a context manager"
+        try:
+            _fsync_folder(self.folder)
+            if not self.exists:
+                os.rename(self.folder, self.target)
+                self.folder = None
+                _fsync_folder(self.target.parent)
+            else:
+                self._swap_files(self.folder)
+                _fsync_folder(self.target)
+        except OSError as exc:
+            raise self._error(exc) from None
+        self.committed = True
+
+    def _swap_files(self, folder: Path) -> None:
+        retired = folder / ".old"
+        os.mkdir(retired)
+        moves: list[tuple[Path, Path]] = []
+        new = sorted(self.names, key=lambda name: name == MANIFEST_NAME)
+        try:
+            for name in self.replaced:
+                _move(self.target / name, retired / name, moves)
+            for name in new:
+                _move(folder / name, self.target / name, moves)
+        except OSError:
+            for origin, moved in reversed(moves):
+                os.rename(moved, origin)
+            raise
+
+
+def _move(origin: Path, destination: Path, moves: list[tuple[Path, Path]]) -> None:
+    os.rename(origin, destination)
+    moves.append((origin, destination))
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        os.rename(source, target)
-    except OSError:
-        if retired.exists():
-            os.rename(retired, target)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
-
-
-def copy_directory(source: Path, target: Path) -> None:
-    """Replace `target` by a copy of `source`, all or nothing."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
-    try:
-        shutil.copytree(source, staging, dirs_exist_ok=True)
-        swap_in(staging, target)
+        os.fsync(descriptor)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        os.close(descriptor)
 
 
 def write_file(target: Path, text: str) -> None:
     """Write `target` whole or not at all: a temporary file beside it, then an atomic rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=sidecar(target.name, "."), dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)

@@ -22,8 +22,9 @@ from vcr.serializers import compat
 from harness import __version__
 from harness.cassettes import MANIFEST_NAME, Manifest, StepEntry, dump_cassette
 from harness.client import RETRY_STATUSES, Client, RetryPolicy
+from harness.destination import RECORD, claimed
 from harness.errors import HarnessError, Interrupted, LeakFound, StepFailed
-from harness.fsutil import write_directory
+from harness.fsutil import Staging
 from harness.leaks import find_leaks
 from harness.ledger import cleanup
 from harness.preflight import check_account
@@ -31,7 +32,14 @@ from harness.progress import Progress, Silent
 from harness.scenario import PUBLIC_NAMES, scenario
 from harness.scrub import Scrubber
 from harness.settings import Settings
-from harness.signals import Terminated, raise_pending, signals_ignored, signals_raise, take_pending
+from harness.signals import (
+    Terminated,
+    exit_code_for,
+    raise_pending,
+    signals_ignored,
+    signals_raise,
+    take_pending,
+)
 from harness.steps import Run, StepResult, execute
 from harness.tape import Tape
 from harness.vault import Vault
@@ -74,9 +82,35 @@ def record_scenario(
     retry: RetryPolicy | None = None,
     disabled_scrubbers: Collection[str] = (),
 ) -> RecordResult:
-    """Record the whole scenario against `settings.api_url` into `settings.out`."""
-    progress = progress or Silent()
+    """Record the whole scenario against `settings.api_url` into `settings.out`.
+
+    `settings.out` is checked and locked before any request is sent (see `harness.destination`),
+    and written only once the run has succeeded: staged, then swapped in with signals held.
+    """
     started = time.monotonic()
+    phase = "before"
+    try:
+        with claimed(settings.out, purpose=RECORD) as destination:
+            raise_pending()
+            phase = "run"
+            manifest, files, results, swept = _run(settings, progress or Silent(), retry,
+                                                   disabled_scrubbers)
+            with Staging(settings.out, exists=destination.exists, replaced=destination.owned) as staging:
+                for name, text in files.items():
+                    staging.write(name, text)
+                staging.commit()
+            phase = "written"
+            raise_pending()
+    except (KeyboardInterrupt, Terminated) as stop:
+        raise _stopped_outside_run(stop, phase, settings.out) from None
+    return RecordResult(out=settings.out, manifest=manifest, results=tuple(results),
+                        seconds=time.monotonic() - started, swept=tuple(swept))
+
+
+def _run(
+    settings: Settings, progress: Progress, retry: RetryPolicy | None, disabled_scrubbers: Collection[str],
+) -> tuple[Manifest, dict[str, str], list[StepResult], list[str]]:
+    """Run the scenario; the scrubbed files of the recording, checked for leaks, and what each step did."""
     vault = Vault(public=PUBLIC_NAMES)
     for kind, value in (("token", settings.token), ("email", settings.from_email),
                         ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
@@ -120,9 +154,7 @@ def record_scenario(
         raise LeakFound(f"refusing to write the recording: {len(leaks)} secret value(s) survived "
                         f"scrubbing ({shown})",
                         hint="nothing was written; report this as a scrubbing bug")
-    write_directory(settings.out, files)
-    return RecordResult(out=settings.out, manifest=manifest, results=tuple(results),
-                        seconds=time.monotonic() - started, swept=tuple(run.swept))
+    return manifest, files, results, run.swept
 
 
 def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:
@@ -168,6 +200,17 @@ def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]]) -> 
     )
 
 
+def _stopped_outside_run(stop: BaseException, phase: str, out: Path) -> Interrupted:
+    """The error for a signal taken while the destination was claimed or written, not mid-run."""
+    word = "interrupted" if isinstance(stop, KeyboardInterrupt) else "terminated"
+    code = exit_code_for(stop)
+    if phase == "written":
+        return Interrupted(f"{word} after the recording was written: {out} holds the new recording",
+                           signal_exit_code=code)
+    what = "before the run began; nothing was sent" if phase == "before" else f"while writing {out}"
+    return Interrupted(f"{word} {what}; {out} was left as it was", signal_exit_code=code)
+
+
 def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseException:
     """Turn what stopped the run into the error the CLI reports, with the cleanup's outcome."""
     tail = ("; cleanup done, nothing left in the account" if not leftovers
@@ -176,7 +219,7 @@ def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseExcept
     if isinstance(exc, KeyboardInterrupt):
         return Interrupted(f"interrupted during {where}{tail}{kept}", signal_exit_code=130)
     if isinstance(exc, Terminated):
-        return Interrupted(f"terminated during {where}{tail}{kept}", signal_exit_code=143)
+        return Interrupted(f"terminated during {where}{tail}{kept}", signal_exit_code=exit_code_for(exc))
     if isinstance(exc, HarnessError) and not isinstance(exc, StepFailed):
         exc.args = (f"{exc}{tail if leftovers else ''}",)
         return exc

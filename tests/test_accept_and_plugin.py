@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -19,15 +20,21 @@ def _tree(path: Path) -> dict[str, bytes]:
 
 
 def test_accept_replaces_the_accepted_recording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fresh recording becomes cassettes/, file for file, and nothing is left beside it."""
+    """The fresh recording's files replace the old recording's in cassettes/; the team's files stay."""
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "cassettes", tmp_path / "recordings" / "latest")
-    (tmp_path / "cassettes").mkdir()
-    (tmp_path / "cassettes" / "stale.yaml").write_text("old\n")
+    old = tmp_path / "cassettes"
+    shutil.copytree(ROOT / "cassettes", old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    manifest["steps"].append({**manifest["steps"][-1], "number": 30, "slug": "gone",
+                              "cassette": "30-gone.yaml"})
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (old / "30-gone.yaml").write_text("interactions: []\nversion: 1\n")
+    (old / "README.md").write_text("How our team re-records.\n")
     result = CliRunner().invoke(cli, ["accept"])
     assert result.exit_code == 0, result.output
     assert result.output == "accepted recordings/latest (29 steps) as cassettes/\n"
-    assert _tree(tmp_path / "cassettes") == _tree(ROOT / "cassettes")
+    assert _tree(old) == {**_tree(ROOT / "cassettes"), "README.md": b"How our team re-records.\n"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cassettes", "recordings"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -167,8 +168,7 @@ def test_leftovers_of_a_killed_run_are_found_reported_and_swept(tmp_path: Path) 
 def test_persistent_fault_mid_run_cleans_up_and_keeps_cassettes(tmp_path: Path) -> None:
     """A 500 that never ends stops the run with exit-1 StepFailed, after cleanup; --out is untouched."""
     out = tmp_path / "accepted"
-    out.mkdir()
-    (out / "manifest.json").write_text("the accepted recording\n")
+    shutil.copytree(Path(__file__).resolve().parent.parent / "cassettes", out)
     before = _tree(out)
     fault = Fault(method="PUT", path="/incidents/*", nth=1, times=None, action="status", status=500)
     with Sandbox(account="empty", incident_delay=0.02, faults=[fault]) as sb:
