@@ -404,3 +404,16 @@ def test_undocumented_values_are_marked_when_the_documents_are_given(
     monkeypatch.setenv("HARNESS_OPENAPI_DIR", str(tmp_path / "no-documents"))
     without = CliRunner().invoke(cli, args)
     assert {c["documented"] for c in json.loads(without.output)["changes"]} == {None}
+
+
+def test_the_manifest_lists_the_ids_of_the_scenarios_own_items(two_runs: tuple[Path, Path]) -> None:
+    """Each run keeps its own ids, as the cassettes spell them, so drift can tell its items apart."""
+    first, second = two_runs
+    owned = [load_recording(run).manifest.owned for run in (first, second)]
+    assert owned[0] is not None and owned[1] is not None
+    assert {kind: len(ids) for kind, ids in owned[0].items()} == {
+        "escalation_policy": 1, "incident": 2, "integration": 1, "note": 1, "service": 1, "user": 1}
+    texts = "".join(path.read_text() for path in sorted(first.glob("*.yaml")))
+    assert all(f'"id": "{i}"' in texts for ids in owned[0].values() for i in ids)
+    assert not {i for ids in owned[0].values() for i in ids} & {i for ids in owned[1].values()
+                                                                 for i in ids}
