@@ -403,3 +403,16 @@ def test_a_malformed_seed_in_a_manifest_is_refused(
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match="'seed' must be a non-negative integer"):
         load_recording(copy)
+
+
+def test_team_filters_keep_the_incidents_and_log_entries_of_those_teams(still: Sandbox) -> None:
+    """team_ids[] on GET /incidents and GET /log_entries keeps what belongs to those teams."""
+    pd = Pd(still)
+    snap = still.account.snapshot()
+    team = next(iter(snap.teams))
+    incidents = pd.every("/incidents", "incidents", date_range="all", **{"team_ids[]": team})
+    expected = [i.id for i in snap.incidents.values() if team in i.team_ids]
+    assert sorted(i["id"] for i in incidents) == sorted(expected) and expected
+    assert all(team in [t["id"] for t in i["teams"]] for i in incidents)
+    entries = pd.every("/log_entries", "log_entries", **{"team_ids[]": team})
+    assert entries and all(team in [t["id"] for t in e["teams"]] for e in entries)

@@ -56,6 +56,7 @@ def _filter(call: Call) -> Callable[[Incident], bool]:
         raise invalid("Urgencies must be a list of high or low.")
     service_ids = set(query_list(call, "service_ids"))
     user_ids = set(query_list(call, "user_ids"))
+    team_ids = set(query_list(call, "team_ids"))
     key = call.request.args.get("incident_key")
     since, until = _window(call)
     account = call.account
@@ -65,6 +66,7 @@ def _filter(call: Call) -> Callable[[Incident], bool]:
             (not statuses or incident.status in statuses)
             and (not urgencies or incident.urgency in urgencies)
             and (not service_ids or incident.service_id in service_ids)
+            and (not team_ids or not team_ids.isdisjoint(incident.team_ids))
             # Only open incidents are assigned to anyone, so user_ids[] never returns resolved.
             and (not user_ids or any(a.user_id in user_ids for a in incident.assignments))
             and (key is None or _has_key(account, incident, key))

@@ -15,6 +15,7 @@ from harness.sandbox.api import (
     page_of,
     paginated,
     query_flag,
+    query_list,
     query_time,
 )
 from harness.sandbox.incidents import find_incident, render_incident
@@ -35,11 +36,16 @@ def list_log_entries(call: Call) -> Reply:
     since = query_time(call, "since") or (until or call.account.now()) - DEFAULT_WINDOW
     if until is not None and until < since:
         raise invalid("until must be after since.")
+    team_ids = set(query_list(call, "team_ids"))
     with call.account.lock:
+        incidents = call.account.incidents
         entries = [
             e
             for e in call.account.log_entries.values()
             if since <= e.created_at and (until is None or e.created_at <= until)
+            # A log entry belongs to the teams of its incident.
+            and (not team_ids or (e.incident_id in incidents
+                                  and not team_ids.isdisjoint(incidents[e.incident_id].team_ids)))
         ]
         return _listing(call, entries)
 
