@@ -153,11 +153,14 @@ def _check_names(path: Path, purpose: Purpose) -> None:
 def _refuse_precious(path: Path, purpose: Purpose) -> None:
     try:
         real = path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: Python 3.11's word for a symbolic link loop
+        cwd = Path.cwd().resolve()
+    except RuntimeError:  # Python 3.11's word for a symbolic link loop
         raise ConfigError(f"{path} is a symbolic link loop", hint=purpose.hint) from None
+    except OSError as exc:
+        what = "is a symbolic link loop" if exc.errno == errno.ELOOP else f"cannot be used ({exc.strerror})"
+        raise ConfigError(f"{path} {what}", hint=purpose.hint) from None
     reason = ""
     home = _home()
-    cwd = Path.cwd().resolve()
     if real == Path(real.anchor):
         reason = "is the root folder"
     elif real == cwd:

@@ -7,9 +7,11 @@ after: a refused destination changes nothing at all.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -23,9 +25,11 @@ import pytest
 from _reliability import ACCEPTED, PROJECT, RequestLog, accepted_copy, settings_for
 from click.testing import CliRunner, Result
 
+import harness.acceptance
 import harness.cli
 import harness.commands
 import harness.recorder
+import harness.replay
 import harness.sandbox
 from harness.acceptance import accept_recording
 from harness.cassettes import load_manifest
@@ -541,3 +545,131 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(harness.commands, "_drift_summary", lambda out, fail_on, console: 0)
     monkeypatch.setattr(harness.commands, "summary_line", lambda *args: "recorded")
 
+
+
+# -- signals at every step of the write ------------------------------------------------------------
+
+# The calls that create, write, move or remove files, or take the lock: a signal lands before each.
+STEP_CALLS = [(os, "open"), (os, "write"), (os, "fsync"), (os, "close"), (os, "rename"), (os, "mkdir"),
+              (os, "rmdir"), (os, "unlink"), (os, "ftruncate"), (os, "listdir"), (tempfile, "mkdtemp"),
+              (shutil, "rmtree"), (fcntl, "flock")]
+SIGNALS = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated"),
+           signal.SIGHUP: (129, "terminated")}
+
+
+class SignalAt:
+    """Counts the file-system calls harness code makes; just before the `at`-th, sends `signum`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *, at: int = 0, signum: int = signal.SIGINT) -> None:
+        self.count, self.at, self.signum = 0, at, signum
+        self.unguarded: list[str] = []
+        for module, name in STEP_CALLS:
+            monkeypatch.setattr(module, name, self._counted(getattr(module, name), name))
+
+    def _counted(self, real: Callable[..., Any], name: str) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            if sys._getframe(1).f_globals.get("__name__", "").startswith("harness."):
+                self.count += 1
+                if self.count == self.at:
+                    handler = signal.getsignal(self.signum)
+                    if handler in (signal.SIG_DFL, signal.default_int_handler):
+                        self.unguarded.append(name)  # the signal would kill the run here: a failure
+                    else:
+                        os.kill(os.getpid(), self.signum)
+            return real(*args, **kwargs)
+        return counted
+
+
+def _variant(recording: Path, steps: int, mark: str) -> None:
+    """Cut `recording` to `steps` steps and mark each cassette, so two variants differ in every file."""
+    _shorten(recording, steps)
+    for cassette in recording.glob("*.yaml"):
+        cassette.write_text(cassette.read_text(encoding="utf-8") + f"# {mark}\n", encoding="utf-8")
+
+
+def _stage_signal_run(w: Work, command: str, state: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """rec/ holds a new 3-step recording; the destination is absent or holds an old 4-step one."""
+    _variant(w.work / "rec", 3, "new")
+    destination = w.work / ("cassettes" if command == "accept" else "out")
+    if state == "old":
+        accepted_copy(destination)
+        _variant(destination, 4, "old")
+        if command == "accept":
+            (destination / "README.md").write_text("ours\n")
+    _recorded(monkeypatch)
+    # The write is what is under test; replay is checked in its own tests above.
+    monkeypatch.setattr(harness.acceptance, "replay_recording",
+                        lambda **kwargs: harness.replay.ReplayReport(results=(), failure=None,
+                                                                     failed_step=None))
+    monkeypatch.setattr(harness.cli, "ACCEPTED_DIR", Path("cassettes"))
+    return destination
+
+
+def _expected_new(w: Work, destination: Path, old: dict[str, object]) -> dict[str, object]:
+    new = {name: data for name, data in snapshot(w.work / "rec").items()}
+    if "README.md" in old:
+        new["README.md"] = old["README.md"]
+    return new
+
+
+@pytest.mark.parametrize("signum", list(SIGNALS), ids=lambda s: signal.Signals(s).name)
+@pytest.mark.parametrize("state", ["absent", "old"])
+@pytest.mark.parametrize("command", BOTH)
+def test_a_signal_at_any_step_of_the_write_leaves_the_old_or_the_new_recording(
+    command: str, state: str, signum: int, w: Work, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before each file call of record's or accept's write: exit 128+N, old or new whole, nothing left."""
+    destination = _stage_signal_run(w, command, state, monkeypatch)
+    pristine = w.root / "pristine"
+    shutil.copytree(w.work, pristine, symlinks=True)
+    old = snapshot(destination) if destination.exists() else None
+    new = _expected_new(w, destination, old or {})
+    with monkeypatch.context() as patch:
+        dry = SignalAt(patch)
+        assert run(command, destination.name, monkeypatch, stubbed=True).exit_code == 0
+    steps = dry.count
+    assert steps > 20
+    code, word = SIGNALS[signum]
+    outcomes = set()
+    for at in range(1, steps + 1):
+        shutil.rmtree(w.work)
+        shutil.copytree(pristine, w.work, symlinks=True)
+        os.chdir(w.work)  # the old working folder is gone with the tree
+        with monkeypatch.context() as patch:
+            hook = SignalAt(patch, at=at, signum=signum)
+            result = run(command, destination.name, monkeypatch, stubbed=True)
+        assert hook.unguarded == [], f"step {at}: no handler for the signal at {hook.unguarded}"
+        assert result.exit_code == code, (at, result.output)
+        first = result.stderr.splitlines()[0]
+        assert first.startswith(f"error: {word}"), (at, first)
+        after = snapshot(destination) if destination.exists() else None
+        assert after in (old, new), f"step {at}: {destination.name} is neither the old nor the new recording"
+        if "holds the new recording" in first:
+            assert after == new, at
+        elif "left as it was" in first:
+            assert after == old, at
+        outcomes.add("new" if after == new else "old")
+        # No lock file, no staging folder, nothing else beside the destination.
+        assert sorted(os.listdir(w.work)) == sorted(["rec", *([destination.name] if after else [])]), at
+    assert outcomes == {"old", "new"}
+
+
+def test_a_signal_while_accept_replays_leaves_cassettes_alone(w: Work,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM while the recording is being replayed: exit 143 with an error line; cassettes/ untouched."""
+    accepted_copy(w.work / "cassettes")
+    before = snapshot(w.root)
+    checkpoint = harness.acceptance._Checkpoints.step_started
+
+    def step_started(self: Any, step: Any) -> None:
+        if step.number == 5:
+            os.kill(os.getpid(), signal.SIGTERM)
+        checkpoint(self, step)
+
+    monkeypatch.setattr(harness.acceptance._Checkpoints, "step_started", step_started)
+    result = CliRunner().invoke(cli, ["accept", "rec"])
+    assert result.exit_code == 143
+    assert result.stderr.splitlines() == [
+        "error: terminated during harness accept; cassettes/ was left as it was",
+        "next: run harness accept again to promote the recording"]
+    assert snapshot(w.root) == before
