@@ -57,8 +57,7 @@ def compute_drift(*, baseline: Recording, candidate: Recording, judge: Judge | N
     steps = before.slugs + tuple(s for s in after.slugs if s not in before.slugs)
     classifier = Classifier(before, after, known=vocabulary(before.tree),
                             still=vocabulary(after.tree), judge=judge)
-    _drop_identical(before.tree, after.tree)
-    diff = DeepDiff(before.tree, after.tree, view="tree", threshold_to_diff_deeper=0)
+    diff = DeepDiff(*_differing(before.tree, after.tree), view="tree", threshold_to_diff_deeper=0)
     order = {slug: index for index, slug in enumerate(steps)}
     groups: dict[tuple[int, int, str, str], list[Delta]] = {}
     for delta in (d for levels in diff.values() for level in levels
@@ -70,9 +69,27 @@ def compute_drift(*, baseline: Recording, candidate: Recording, judge: Judge | N
                        changes=changes, notes=notes)
 
 
-def _drop_identical(before: dict[str, Any], after: dict[str, Any]) -> None:
-    # Equal trees compare in C; only the interactions that differ go through deepdiff.
-    for slug, interactions in before["steps"].items():
-        others = after["steps"].get(slug, {})
-        for position in [p for p in interactions if interactions[p] == others.get(p)]:
-            del interactions[position], others[position]
+def _differing(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Copies of both trees without the branches they share, for deepdiff to walk.
+
+    Equal subtrees compare in C; deepdiff would descend into every one of them.  Only keys both
+    sides hold with equal values are left out, so deepdiff reports the same differences, at the
+    same paths, and the classifier reads everything else from the full trees.
+    """
+    kept_before: dict[str, Any] = {}
+    kept_after: dict[str, Any] = {}
+    for key, value in before.items():
+        if key not in after:
+            kept_before[key] = value
+            continue
+        other = after[key]
+        if value == other:
+            continue
+        if type(value) is dict and type(other) is dict:
+            kept_before[key], kept_after[key] = _differing(value, other)
+        else:
+            kept_before[key], kept_after[key] = value, other
+    for key, value in after.items():
+        if key not in before:
+            kept_after[key] = value
+    return kept_before, kept_after

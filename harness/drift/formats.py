@@ -67,18 +67,25 @@ class FormatClassifier:
         self.cache: dict[str, str] = {}
         self.coarse: dict[str, str] = {}
         self._urls: dict[str, str] = {}
+        self._prefixes: dict[str, str] = {}
 
     def __call__(self, value: str) -> str:
         found = self.cache.get(value)
-        if found is None:
-            if len(self.cache) >= _CACHE_LIMIT:
-                self.cache.clear()
-            found = self.cache[value] = self._classify(value)
+        return self.miss(value) if found is None else found
+
+    def miss(self, value: str) -> str:
+        """Classify a string the cache does not hold, and remember it."""
+        if len(self.cache) >= _CACHE_LIMIT:
+            self.cache.clear()
+            self._prefixes.clear()
+        found = self.cache[value] = self._classify(value)
         return found
 
     def _classify(self, value: str) -> str:
         if not value:
             return "empty"
+        if " " in value:
+            return TEXT  # no other class holds a space: most free text ends here
         first = value[0]
         if first == "h" and value.startswith(("https://", "http://")):
             return self._url(value)
@@ -105,6 +112,18 @@ class FormatClassifier:
         return str(shape)
 
     def _url(self, value: str) -> str:
+        # Most URLs are a shared prefix and an id (`.../incidents/` and `Q0RIJJZL24RC6W`): the
+        # prefix is classified once.
+        prefix, _, last = value.rpartition("/")
+        if "A" <= last[:1] <= "Z" and 6 <= len(last) <= 26 and last.isalnum() and last.isupper() \
+                and last.isascii() and not _HEX.fullmatch(last):
+            found = self._prefixes.get(prefix)
+            if found is None:
+                found = self._prefixes[prefix] = self._skeleton_class(value)
+            return found
+        return self._skeleton_class(value)
+
+    def _skeleton_class(self, value: str) -> str:
         # Only the part after the host has run-to-run values; the skeleton is classified once.
         cut = value.find("/", value.find("//") + 2)
         skeleton = value if cut < 0 else value[:cut] + _URL_NOISE.sub(_placeholder, value[cut:])

@@ -91,6 +91,7 @@ class ShapeBuilder:
         self._classify = classify
         # The classifier's own caches, read inline in the hot loop when it offers them.
         self._formats: dict[str, str] = getattr(classify, "cache", {})
+        self._miss: Classify = getattr(classify, "miss", classify)
         self._coarse: dict[str, str] = getattr(classify, "coarse", {})
         self._owned = owned
         self._enum_fields = enum_fields
@@ -169,6 +170,7 @@ class ShapeBuilder:
         node.own_objects += 1
         fields = node.fields
         cache = self._formats
+        sentences = self._sentences
         for key, item in value.items():
             child = fields.get(key)
             if child is None:
@@ -179,13 +181,13 @@ class ShapeBuilder:
                 child.own_mask |= _STRING
                 form = cache.get(item)
                 if form is None:
-                    form = self._classify(item)
+                    form = self._miss(item)
                 formats = child.own_formats
                 if formats is not None and form not in formats:
                     _add_format(child, formats, form, own=True)
                 if child.enum:
                     _add_value(child, item)
-                elif self._sentences and form == TEXT:
+                elif sentences and form == TEXT:
                     _add_value(child, normalise_sentence(item))
             elif item_kind is dict:
                 self._add_own(item, child)
@@ -239,7 +241,7 @@ class ShapeBuilder:
                 child.mask |= _STRING
                 form = cache.get(item)
                 if form is None:
-                    form = self._classify(item)
+                    form = self._miss(item)
                 # A reference's URL path follows its `type` (a user's or a service's agent),
                 # which other teams' items vary: their rule is the scheme and host class.
                 form = coarse.get(form, form)
