@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from harness.cassettes import load_recording
+from harness.cli import cli
 from harness.drift import KINDS, Change, DriftReport, Severity, compute_drift
 from harness.drift.documented import Documents, load_documents
 from harness.drift.formats import FormatClassifier, api_hosts
@@ -693,3 +696,28 @@ def test_an_explicit_spec_directory_that_lacks_the_documents_is_a_config_error(t
                                  "PagerDuty OpenAPI document not found")
     assert load_documents(tmp_path) is None
     assert load_documents(None) is None
+
+
+def _spec_dir(tmp_path: Path, write: Callable[[Path], None]) -> Path:
+    for name in ("REST", "events-v2"):
+        (tmp_path / name).mkdir()
+        write(tmp_path / name / "openapiv3.json")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("write", "problem"), [
+    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
+    (lambda p: p.write_text("{not json", encoding="utf-8"), "not JSON"),
+    (lambda p: p.write_text("[1, 2]", encoding="utf-8"), "not an OpenAPI document (no paths)"),
+    (lambda p: p.write_text('{"paths": []}', encoding="utf-8"), "not an OpenAPI document (no paths)"),
+], ids=["fifo", "not json", "a list", "paths not an object"])
+def test_damaged_documents_are_a_config_error(tmp_path: Path, write: Callable[[Path], None],
+                                              problem: str) -> None:
+    """A document that cannot be read as OpenAPI stops drift with exit 2, naming the file."""
+    directory = _spec_dir(tmp_path, write)
+    with pytest.raises(ConfigError) as caught:
+        load_documents(directory)
+    assert str(caught.value) == f"{directory / 'REST' / 'openapiv3.json'}: {problem}"
+    result = CliRunner().invoke(cli, ["drift", str(BASELINE), str(BASELINE), "--spec", str(directory)])
+    assert result.exit_code == 2
+    assert f"error: {directory / 'REST' / 'openapiv3.json'}: {problem}" in result.output

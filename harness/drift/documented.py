@@ -11,17 +11,19 @@ documents are at hand.  The documents' enums also name the fields whose values d
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, InputError
+from harness.inputs import parse_json, read_text
 
 ENV_VAR = "HARNESS_OPENAPI_DIR"
 DOCUMENTS = {"rest": "REST/openapiv3.json", "events": "events-v2/openapiv3.json"}
+# The REST document is 2.7 MB; anything this big is not one.
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EVENTS_PREFIX = "/v2"
 # A change's format class (`harness.drift.formats`) against the documents' `format`.
 _FORMATS = {"timestamp": ("date-time",), "date": ("date",), "url": ("uri", "url"),
@@ -49,20 +51,25 @@ def load_documents(directory: Path | None, *, required: bool = False) -> Documen
     if directory is None:
         return None
     loaded: dict[str, Any] = {}
+    hint = f"fetch the documents again (`nox -s spec`), or point --spec or {ENV_VAR} elsewhere"
     for api, name in DOCUMENTS.items():
         path = directory / name
-        try:
-            loaded[api] = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not os.path.lexists(path):
             if required:
                 raise ConfigError(f"{path}: PagerDuty OpenAPI document not found",
-                                  hint="name the directory holding REST/ and events-v2/openapiv3.json"
-                                  ) from None
+                                  hint="name the directory holding REST/ and events-v2/openapiv3.json")
             return None
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: not a readable OpenAPI document ({type(exc).__name__})",
-                              hint=f"fetch the documents again, or point --spec or {ENV_VAR} elsewhere"
-                              ) from None
+        try:
+            # Read as recordings are: a regular file, bounded in size and nesting.
+            document = parse_json(read_text(path, limit=MAX_DOCUMENT_BYTES, hint=hint),
+                                  where=str(path))
+        except InputError as exc:
+            raise ConfigError(str(exc), hint=hint) from None
+        except ValueError:
+            raise ConfigError(f"{path}: not JSON", hint=hint) from None
+        if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
+            raise ConfigError(f"{path}: not an OpenAPI document (no paths)", hint=hint)
+        loaded[api] = document
     return Documents(loaded["rest"], loaded["events"])
 
 
