@@ -62,7 +62,8 @@ KINDS: dict[str, Kind] = {kind.id: kind for kind in (
          "a field only some items had is gone from all"),
     Kind("enum-value-added", Severity.WARNING,
          "new value {new} (before: {before})",
-         "an enum-like field shows a value the baseline never did"),
+         "an enum-like field, a list item `type` or a fixed sentence of the scenario's own items "
+         "shows a value the baseline never did"),
     Kind("variant-removed", Severity.WARNING,
          "no longer seen: {gone} (now: {after})",
          "a `type` (list item kind or other discriminator) of the scenario's own items is no longer seen"),

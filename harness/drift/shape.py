@@ -7,9 +7,18 @@ thousand have the same shape.
 
 Items that carry a string `type` (log entries, notifications, pending actions) are merged per
 type, because each type has its own fields: a field that only `trigger_log_entry` items have is
-not "missing from some items".  Per path the shape keeps the JSON types seen, whether the field
-was present in every object that could hold it, and, for fields that behave like enums, the set
-of values seen.
+not "missing from some items".  Per path the shape keeps, apart for the scenario's own items
+(`own`) and the account's other items (`other`): the JSON types seen, whether the field was
+present in every object that could hold it, and the format classes of its strings
+(`harness.drift.formats`).  For own items it also keeps the values of enum-like fields, their
+fixed sentences (free text with ids, numbers and times taken out) and each list's item types::
+
+    {"fields": {...}, "items": {type: {...}},
+     "own": {"types", "always", "objects", "values", "formats", "variants"},
+     "other": {"types", "always", "objects", "formats"}}
+
+Other teams' items count only from `MIN_EVIDENCE` values at a path, and without values: their
+statuses and types are their business.
 """
 
 from __future__ import annotations
