@@ -423,3 +423,12 @@ def test_team_filters_keep_the_incidents_and_log_entries_of_those_teams(still: S
     assert all(team in [t["id"] for t in i["teams"]] for i in incidents)
     entries = pd.every("/log_entries", "log_entries", **{"team_ids[]": team})
     assert entries and all(team in [t["id"] for t in e["teams"]] for e in entries)
+
+
+def test_a_seed_for_the_empty_account_is_a_usage_error() -> None:
+    """`harness sandbox --account empty --seed 3` exits 2 saying the seed has nothing to shape."""
+    result = CliRunner().invoke(cli, ["sandbox", "--account", "empty", "--seed", "3"])
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "error: A seed only shapes the busy account; the empty one has nothing to generate.",
+        "next: Leave out the seed, or use the busy account."]
