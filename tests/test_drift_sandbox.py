@@ -417,3 +417,17 @@ def test_the_manifest_lists_the_ids_of_the_scenarios_own_items(two_runs: tuple[P
     assert all(f'"id": "{i}"' in texts for ids in owned[0].values() for i in ids)
     assert not {i for ids in owned[0].values() for i in ids} & {i for ids in owned[1].values()
                                                                  for i in ids}
+
+
+def test_a_single_word_of_an_own_item_is_not_a_fixed_sentence(
+    two_runs: tuple[Path, Path], tmp_path: Path,
+) -> None:
+    """A user's colour is assigned anew each run: only sentences of several words are compared."""
+    first, second = two_runs
+    candidate = tmp_path / "candidate"
+    shutil.copytree(second, candidate)
+    _body_edit("02-find-or-create-test-user.yaml", 1,
+               lambda b: b["user"].update(color="purple" if b["user"]["color"] != "purple"
+                                          else "green"))(candidate)
+    report = compute_drift(baseline=load_recording(first), candidate=load_recording(candidate))
+    assert report.changes == ()

@@ -11,7 +11,8 @@ not "missing from some items".  Per path the shape keeps, apart for the scenario
 (`own`) and the account's other items (`other`): the JSON types seen, whether the field was
 present in every object that could hold it, and the format classes of its strings
 (`harness.drift.formats`).  For own items it also keeps the values of enum-like fields, their
-fixed sentences (free text with ids, numbers and times taken out) and each list's item types::
+fixed sentences (free text of several words, ids, numbers and times taken out; a single
+word such as a user's `color` may be assigned anew each run) and each list's item types::
 
     {"fields": {...}, "items": {type: {...}},
      "own": {"types", "always", "objects", "values", "formats", "variants"},
@@ -196,7 +197,7 @@ class ShapeBuilder:
                     _add_format(child, formats, form, own=True)
                 if child.enum:
                     _add_value(child, item)
-                elif sentences and form == TEXT:
+                elif sentences and form == TEXT and " " in item:
                     _add_value(child, normalise_sentence(item))
             elif item_kind is dict:
                 self._add_own(item, child)
@@ -219,7 +220,7 @@ class ShapeBuilder:
                 _add_format(node, formats, form, own=True)
             if node.enum:
                 _add_value(node, value)
-            elif self._sentences and form == TEXT:
+            elif self._sentences and form == TEXT and " " in value:
                 _add_value(node, normalise_sentence(value))
         elif node.enum and value is not None:
             _add_value(node, value)
