@@ -104,9 +104,9 @@ def check_destination(path: Path, *, purpose: Purpose) -> Destination:
         raise ConfigError(f"{path} is {what or 'a file'}{tail}", hint=purpose.hint)
     try:
         entries = {name for name in os.listdir(path) if not name.startswith(STAGING_MARK)}
+        owned = _recording_files(path, entries, purpose)
     except OSError as exc:
         raise ConfigError(f"{path} cannot be read ({exc.strerror})", hint=purpose.hint) from None
-    owned = _recording_files(path, entries, purpose)
     others = frozenset(entries - owned)
     if others and not purpose.keeps_others:
         # Name a visible file first: that is the one the user will recognise.

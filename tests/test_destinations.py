@@ -36,6 +36,7 @@ from harness.cassettes import load_manifest
 from harness.cli import cli
 from harness.destination import ACCEPT, RECORD, claimed
 from harness.errors import ConfigError, InputError
+from harness.fsutil import read_regular
 from harness.recorder import record_scenario
 from harness.sandbox import Sandbox
 
@@ -243,6 +244,39 @@ def test_names_with_spaces_and_non_ascii_work(name: str, w: Work, monkeypatch: p
     result = CliRunner().invoke(cli, ["accept", name])
     assert result.exit_code == 0, result.output
     assert snapshot(w.work / name) == snapshot(w.work / (name + " accepted"))
+
+
+@pytest.mark.parametrize("command", BOTH)
+@pytest.mark.parametrize("name", ["empty", "r" * 255, "é" * 127])
+def test_an_empty_folder_and_a_255_byte_name_are_fine(
+    command: str, name: str, w: Work, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An empty folder takes the recording; a name of 255 bytes, the most a file system allows, too."""
+    _recorded(monkeypatch)
+    if name == "empty":
+        w.folder(name)
+    result = run(command, name, monkeypatch, stubbed=True)
+    assert result.exit_code == 0, result.output
+    assert snapshot(w.work / name) == snapshot(w.work / "rec")
+    assert sorted(os.listdir(w.work)) == sorted(["rec", name])
+
+
+def test_read_regular_takes_regular_files_only_and_bounds_what_it_reads(w: Work) -> None:
+    """A FIFO, a device, a link: refused at once, never opened for long; a file past the limit: refused."""
+    os.mkfifo(w.work / "pipe")
+    (w.work / "zero").symlink_to("/dev/zero")
+    (w.work / "big").write_bytes(b"x" * 101)
+    cases = {
+        w.work / "pipe": "is a FIFO (named pipe), not a regular file",
+        Path("/dev/zero"): "is a device, not a regular file",
+        w.work / "zero": "is a symbolic link; a recording holds regular files only",
+        w.work / "big": "larger than 100 bytes, more than a recording file holds",
+    }
+    for path, expected in cases.items():
+        with pytest.raises(InputError) as caught:
+            read_regular(path, limit=100)
+        assert str(caught.value) == f"{path}: {expected}"
+    assert read_regular(w.work / "big", limit=101) == b"x" * 101
 
 
 # -- unreadable, read-only, full -------------------------------------------------------------------
