@@ -721,3 +721,15 @@ def test_damaged_documents_are_a_config_error(tmp_path: Path, write: Callable[[P
     result = CliRunner().invoke(cli, ["drift", str(BASELINE), str(BASELINE), "--spec", str(directory)])
     assert result.exit_code == 2
     assert f"error: {directory / 'REST' / 'openapiv3.json'}: {problem}" in result.output
+
+
+def test_fields_the_documents_give_an_enum_have_their_values_compared(candidate: Path) -> None:
+    """A single word is not compared, unless the documents make its field an enum."""
+    edit_body(candidate, "get-incident", 1,
+              lambda b: b["incident"]["incident_type"].update(name="major_incident"))
+    assert drift(candidate).changes == ()
+    report = compute_drift(baseline=load_recording(BASELINE), candidate=load_recording(candidate),
+                           enum_fields=frozenset({"name"}))
+    assert [(c.location, c.kind, c.message) for c in report.changes] == [
+        ("response.body.incident.incident_type.name", "enum-value-added",
+         "new value 'major_incident' (before: incident_default)")]

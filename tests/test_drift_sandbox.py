@@ -248,6 +248,10 @@ REAL_CHANGES = [
         "12-get-incident.yaml", 1, _incident(lambda i: i.update(
             created_at=i["created_at"].replace("Z", "+01:00")))), [
         ("get-incident", "response.body.incident.created_at", "format-changed", "warning")]),
+    ("a local offset become Z", _body_edit(
+        "05-create-service.yaml", 0, lambda b: b["service"].update(
+            created_at=b["service"]["created_at"][:19] + "Z")), [
+        ("create-service", "response.body.service.created_at", "format-changed", "warning")]),
     ("a timestamp with milliseconds", _body_edit(
         "12-get-incident.yaml", 1, _incident(lambda i: i.update(
             updated_at=i["updated_at"].replace("Z", ".123Z")))), [
