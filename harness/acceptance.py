@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.cassettes import MANIFEST_NAME, MAX_FILE_BYTES, Recording, load_manifest, load_recording
-from harness.destination import ACCEPT, MIN_FREE_BYTES, claimed
+from harness.destination import ACCEPT, MIN_FREE_BYTES, claimed, reading
 from harness.errors import InputError, Interrupted, ReplayMismatch
 from harness.fsutil import Staging
 from harness.progress import Silent
@@ -51,7 +51,7 @@ def accept_recording(*, source: Path, accepted: Path) -> Accepted:
     committed = False
     steps = 0
     try:
-        with claimed(accepted, purpose=ACCEPT) as destination:
+        with claimed(accepted, purpose=ACCEPT) as destination, reading(source, command=ACCEPT.command):
             recording = _verified(source)
             steps = len(recording.steps)
             names = [MANIFEST_NAME, *(step.entry.cassette for step in recording.steps)]

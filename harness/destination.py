@@ -248,6 +248,30 @@ def _make_parents(path: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
+def reading(path: Path, *, command: str) -> Iterator[None]:
+    """Keep other harness writers out of `path` while it is read (accept reading a recording).
+
+    A recording being re-recorded is refused; where no lock can be made (a read-only source),
+    the read goes ahead without one.
+    """
+    try:
+        descriptor = _acquire(path.parent / sidecar(path.name, ".lock"), path, command)
+    except _Busy:
+        raise
+    except ConfigError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        _release(path.parent / sidecar(path.name, ".lock"), descriptor)
+
+
+class _Busy(ConfigError):
+    """Another harness holds the lock."""
+
+
+@contextlib.contextmanager
 def _locked(path: Path, command: str) -> Iterator[None]:
     """One writer at a time: an flock on `.<name>.lock` beside `path`, naming its holder."""
     lock = path.parent / sidecar(path.name, ".lock")
@@ -255,11 +279,15 @@ def _locked(path: Path, command: str) -> Iterator[None]:
     try:
         yield
     finally:
-        # Unlink before unlocking: a writer that opened this file meanwhile finds it gone, retries.
-        with contextlib.suppress(OSError):
-            if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
-                os.unlink(lock)
-        os.close(descriptor)
+        _release(lock, descriptor)
+
+
+def _release(lock: Path, descriptor: int) -> None:
+    # Unlink before unlocking: a writer that opened this file meanwhile finds it gone, retries.
+    with contextlib.suppress(OSError):
+        if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
+            os.unlink(lock)
+    os.close(descriptor)
 
 
 def _acquire(lock: Path, path: Path, command: str) -> int:
@@ -275,7 +303,7 @@ def _acquire(lock: Path, path: Path, command: str) -> int:
             os.close(descriptor)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise write_error(path, exc, kept="nothing was written") from None
-            raise ConfigError(f"{path} is being written by another harness ({holder})",
+            raise _Busy(f"{path} is being written by another harness ({holder})",
                               hint="wait for it to finish, then run this again") from None
         try:
             if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:

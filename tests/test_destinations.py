@@ -544,6 +544,22 @@ def test_a_second_writer_is_refused_naming_the_first(
         assert CliRunner().invoke(cli, ["accept", "rec"]).exit_code == 0
 
 
+def test_accept_refuses_a_recording_being_rerecorded(w: Work) -> None:
+    """While `harness record` writes rec/, `harness accept rec` is exit 2 naming it; cassettes/ unchanged."""
+    accepted_copy(w.work / "cassettes")
+    before = snapshot(w.root)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, "rec"], cwd=w.work, stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        error, _hint = error_lines(CliRunner().invoke(cli, ["accept", "rec"]), 2)
+        assert error == f"error: rec is being written by another harness (pid {holder.pid}: harness record)"
+    finally:
+        holder.communicate("", timeout=60)
+    assert snapshot(w.root) == before
+
+
 # Another harness holding the destination until its stdin closes.
 HOLD_LOCK = """
 import sys
