@@ -27,11 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cassettes import FORMAT_NAME, MANIFEST_NAME
 from harness.errors import ConfigError, InputError
-from harness.fsutil import MANIFEST_NAME, STAGING_MARK, file_kind, read_regular, sidecar, write_error
+from harness.fsutil import STAGING_MARK, file_kind, read_regular, sidecar, write_error
 from harness.signals import signals_held
 
-FORMAT_NAME = "harness-recording"
 # A recording is a few hundred kilobytes; less free space than this will not hold one.
 MIN_FREE_BYTES = 4 * 1024 * 1024
 _NAME_MAX = 255

@@ -19,10 +19,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness.cassettes import MANIFEST_NAME
 from harness.errors import ConfigError, InputError
 from harness.signals import raise_pending
 
-MANIFEST_NAME = "manifest.json"
 # Hidden names harness gives its own short-lived entries; a later writer holding the lock may
 # remove any it finds (they belong to a run that was killed).
 STAGING_MARK = ".harness-staging-"
