@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.cassettes import MANIFEST_NAME, MAX_FILE_BYTES, Recording, load_manifest, load_recording
-from harness.destination import ACCEPT, MIN_FREE_BYTES, claimed, reading
+from harness.destination import ACCEPT, MIN_FREE_BYTES, claimed
 from harness.errors import InputError, Interrupted, ReplayMismatch
 from harness.fsutil import Staging
+from harness.lock import reading
 from harness.progress import Silent
 from harness.replay import replay_recording
 from harness.signals import Terminated, exit_code_for, raise_pending

@@ -8,16 +8,15 @@ a file, a device, a FIFO, a symbolic link, `/`, the home folder, the working fol
 holding either, a project folder (one holding `.git` or `pyproject.toml`), a folder with foreign
 files.  There is no override: a user who means it empties the folder or picks another.
 
-`claimed` takes the destination for one writer (an flock on `.<name>.lock` beside it, naming the
-holder), checks it again, sweeps staging folders a killed run left, and probes that the folder
-can be written, so that a read-only disk or a bad name stops the run before it starts.
+`claimed` takes the destination for one writer (see `harness.lock`), checks it again, sweeps
+staging folders a killed run left, and probes that the folder can be written, so that a read-only
+disk or a bad name stops the run before it starts.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 from harness.cassettes import FORMAT_NAME, MANIFEST_NAME
 from harness.errors import ConfigError, InputError
 from harness.fsutil import STAGING_MARK, file_kind, read_regular, sidecar, write_error
+from harness.lock import locked
 from harness.signals import signals_held
 
 # A recording is a few hundred kilobytes; less free space than this will not hold one.
@@ -128,7 +128,7 @@ def claimed(path: Path, *, purpose: Purpose) -> Iterator[Destination]:
         check_destination(path, purpose=purpose)
         made = _make_parents(path)
         try:
-            with _locked(path, purpose.command):
+            with locked(path, command=purpose.command):
                 destination = check_destination(path, purpose=purpose)
                 _sweep_staging(destination)
                 _probe(destination)
@@ -245,79 +245,6 @@ def _make_parents(path: Path) -> list[Path]:
                 os.rmdir(folder)
         raise write_error(path, exc, kept="nothing was written") from None
     return missing
-
-
-@contextlib.contextmanager
-def reading(path: Path, *, command: str) -> Iterator[None]:
-    """Keep other harness writers out of `path` while it is read (accept reading a recording).
-
-    A recording being re-recorded is refused; where no lock can be made (a read-only source),
-    the read goes ahead without one.
-    """
-    try:
-        descriptor = _acquire(path.parent / sidecar(path.name, ".lock"), path, command)
-    except _Busy:
-        raise
-    except ConfigError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        _release(path.parent / sidecar(path.name, ".lock"), descriptor)
-
-
-class _Busy(ConfigError):
-    """Another harness holds the lock."""
-
-
-@contextlib.contextmanager
-def _locked(path: Path, command: str) -> Iterator[None]:
-    """One writer at a time: an flock on `.<name>.lock` beside `path`, naming its holder."""
-    lock = path.parent / sidecar(path.name, ".lock")
-    descriptor = _acquire(lock, path, command)
-    try:
-        yield
-    finally:
-        _release(lock, descriptor)
-
-
-def _release(lock: Path, descriptor: int) -> None:
-    # Unlink before unlocking: a writer that opened this file meanwhile finds it gone, retries.
-    with contextlib.suppress(OSError):
-        if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
-            os.unlink(lock)
-    os.close(descriptor)
-
-
-def _acquire(lock: Path, path: Path, command: str) -> int:
-    for _attempt in range(100):
-        try:
-            descriptor = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise write_error(path, exc, kept="nothing was written") from None
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.read(descriptor, 200).decode("utf-8", "replace").strip() or "pid unknown"
-            os.close(descriptor)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise write_error(path, exc, kept="nothing was written") from None
-            raise _Busy(f"{path} is being written by another harness ({holder})",
-                              hint="wait for it to finish, then run this again") from None
-        try:
-            if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
-                os.ftruncate(descriptor, 0)
-                os.write(descriptor, f"pid {os.getpid()}: {command}\n".encode())
-                return descriptor
-        except FileNotFoundError:
-            pass  # the holder released it between our open and our lock: take the new file
-        except OSError as exc:
-            os.close(descriptor)
-            raise write_error(path, exc, kept="nothing was written") from None
-        os.close(descriptor)
-    raise ConfigError(f"{path}: its lock {lock} keeps changing hands",
-                      hint="wait for the other harness to finish, then run this again")
 
 
 def _sweep_staging(destination: Destination) -> None:
