@@ -122,14 +122,11 @@ def accept_command(*, directory: Path, accepted: Path) -> str:
 
 def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
                   color: bool, spec: Path | None = None) -> tuple[str, bool]:
-    from harness.drift import compute_drift, render
-    from harness.drift.documented import documents_dir, load_documents
+    from harness.drift import render
+    from harness.drift.documented import compare_documented
 
-    loaded = load_recording(baseline), load_recording(candidate)
-    documents = load_documents(documents_dir(spec), required=spec is not None)
-    report = compute_drift(baseline=loaded[0], candidate=loaded[1],
-                           judge=documents.judge if documents else None,
-                           enum_fields=documents.enum_fields if documents else frozenset())
+    report = compare_documented(baseline=load_recording(baseline),
+                                candidate=load_recording(candidate), spec=spec)
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
 

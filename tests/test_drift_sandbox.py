@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from harness.cassettes import load_recording
 from harness.cli import cli
 from harness.drift import compute_drift
+from harness.drift.documented import NO_DOCUMENTS
 from harness.recorder import record_scenario
 from harness.sandbox import Sandbox
 from harness.settings import build_settings
@@ -408,6 +409,9 @@ def test_undocumented_values_are_marked_when_the_documents_are_given(
     monkeypatch.setenv("HARNESS_OPENAPI_DIR", str(tmp_path / "no-documents"))
     without = CliRunner().invoke(cli, args)
     assert {c["documented"] for c in json.loads(without.output)["changes"]} == {None}
+    plain = CliRunner().invoke(cli, ["drift", str(first), str(candidate), "--fail-on", "never"])
+    assert plain.output.endswith(f"\nnote: {NO_DOCUMENTS}\n")
+    assert "[documented]" not in plain.output and "[UNDOCUMENTED]" not in plain.output
 
 
 def test_the_manifest_lists_the_ids_of_the_scenarios_own_items(two_runs: tuple[Path, Path]) -> None:

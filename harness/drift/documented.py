@@ -14,9 +14,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from harness.cassettes import Recording
+from harness.drift.compare import compute_drift
+from harness.drift.model import DriftReport
 from harness.errors import ConfigError, InputError
 from harness.inputs import parse_json, read_text
 
@@ -31,6 +35,21 @@ _FORMATS = {"timestamp": ("date-time",), "date": ("date",), "url": ("uri", "url"
 _JSON_TYPES = {"integer": "number", "number": "number", "string": "string", "object": "object",
                "array": "array", "boolean": "boolean"}
 Schema = dict[str, Any]
+
+
+NO_DOCUMENTS = ("PagerDuty's OpenAPI documents were not at hand, so no change says whether it is "
+                "documented: give --spec DIR or set HARNESS_OPENAPI_DIR")
+
+
+def compare_documented(*, baseline: Recording, candidate: Recording,
+                       spec: Path | None = None) -> DriftReport:
+    """`compute_drift` with the documents' judgement, from `--spec`, else where they are kept."""
+    documents = load_documents(documents_dir(spec), required=spec is not None)
+    if documents is None:
+        report = compute_drift(baseline=baseline, candidate=candidate)
+        return replace(report, notes=(*report.notes, NO_DOCUMENTS)) if report.changes else report
+    return compute_drift(baseline=baseline, candidate=candidate, judge=documents.judge,
+                         enum_fields=documents.enum_fields)
 
 
 def documents_dir(explicit: Path | None = None) -> Path | None:
