@@ -17,8 +17,8 @@ from typing import Any
 
 from harness.drift.kinds import KINDS
 from harness.drift.model import Change
+from harness.drift.nodes import UNTYPED
 from harness.drift.normalise import NormalisedRecording, Place, body_place
-from harness.drift.shape import UNTYPED
 
 # Whether the documents allow what a change brings, given its kind, interaction label, status,
 # location and the new values; None when no documents are at hand or they cannot tell.

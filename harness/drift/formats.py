@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from harness.drift.shape import TEXT
+from harness.drift.nodes import TEXT
 
 _ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
 _PAGERDUTY_API_HOSTS = frozenset({

@@ -19,8 +19,9 @@ from urllib.parse import unquote, urlsplit
 
 from harness.cassettes import Interaction, Recording
 from harness.drift.formats import FormatClassifier, api_hosts
+from harness.drift.nodes import UNTYPED
 from harness.drift.noise import normalise_text as normalise_text  # re-exported: tests use it
-from harness.drift.shape import ENUM_FIELDS, UNTYPED, ShapeBuilder
+from harness.drift.shape import ENUM_FIELDS, ShapeBuilder
 
 # Headers whose presence depends on the transport or the server software, not on the API:
 # `content-length` and `transfer-encoding` swap with the body size, CDNs add or drop the rest.

@@ -30,6 +30,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from harness.drift.nodes import (
+    ARRAY,
+    EMPTY,
+    OBJECT,
+    PLAIN,
+    SCALAR_BITS,
+    STRING,
+    TEXT,
+    UNTYPED,
+    Node,
+    ShapeTree,
+    add_format,
+    add_value,
+    node_tree,
+    variant_of,
+)
 from harness.drift.noise import normalise_sentence
 
 # Fields whose values form a small vocabulary worth comparing between recordings.
@@ -38,53 +54,10 @@ ENUM_FIELDS = frozenset({
     "role", "severity", "status", "type", "urgency",
 })
 
-# Past these sizes a field is not enum-like (or a list is not typed by `type`), and the shape
-# stays bounded whatever the data holds.
-MAX_VALUES = 32
-MAX_VARIANTS = 32
-
-UNTYPED = ""
-
-_OBJECT, _ARRAY, _STRING, _NUMBER, _BOOLEAN, _NULL, _EMPTY, _TEXT = (1 << n for n in range(8))
-_TYPE_NAMES = (
-    (_OBJECT, "object"), (_ARRAY, "array"), (_STRING, "string"), (_NUMBER, "number"),
-    (_BOOLEAN, "boolean"), (_NULL, "null"), (_EMPTY, "empty"), (_TEXT, "text"),
-)
-# JSON has one number type; whether 3600 or 3600.5 was printed is data, not structure.
-_SCALAR_BITS: dict[type, int] = {
-    str: _STRING, int: _NUMBER, float: _NUMBER, bool: _BOOLEAN, type(None): _NULL,
-}
-
-ShapeTree = dict[str, Any]
 Classify = Callable[[str], str]
-TEXT = "text"
-# Past this many format classes a field is free-form: no class is a rule its items obey.
-MAX_FORMATS = 8
-# Other teams' items make a rule only from this many values at a path: one incident listed
-# with `limit=1` is an anecdote, not a rule every item obeys.
-MIN_EVIDENCE = 5
 # The references that tie an item to the scenario: a log entry to its incident, a notification
 # to the test user.
 _OWNER_REFERENCES = ("incident", "service", "user")
-
-
-class _Node:
-    """Everything seen at one path, accumulated across values; `own_*` counts own items only."""
-
-    __slots__ = ("enum", "fields", "formats", "items", "mask", "objects", "own_formats",
-                 "own_mask", "own_objects", "own_seen", "seen", "values", "variants")
-
-    def __init__(self, *, enum: bool) -> None:
-        self.enum = enum
-        # `mask`, `seen`, `objects` and `formats` count the other items; `own_*` the own ones.
-        self.mask = self.own_mask = 0
-        self.seen = self.objects = self.own_seen = self.own_objects = 0
-        self.values: set[object] | None = set()
-        self.formats: set[str] | None = set()
-        self.own_formats: set[str] | None = set()
-        self.variants: set[str] = set()
-        self.fields: dict[str, _Node] = {}
-        self.items: dict[str, _Node] = {}
 
 
 class ShapeBuilder:
@@ -97,7 +70,7 @@ class ShapeBuilder:
 
     def __init__(self, *, classify: Classify = lambda _: TEXT, owned: frozenset[str] | None = None,
                  enum_fields: frozenset[str] = ENUM_FIELDS, sentences: bool = False) -> None:
-        self._root = _Node(enum=False)
+        self._root = Node(enum=False)
         self._classify = classify
         # The classifier's own caches, read inline in the hot loop when it offers them.
         self._formats: dict[str, str] = getattr(classify, "cache", {})
@@ -111,13 +84,13 @@ class ShapeBuilder:
         """Add one body as recorded: JSON, empty (204) or other text."""
         self._root.own_seen += 1
         if not text.strip():
-            self._root.own_mask |= _EMPTY
+            self._root.own_mask |= EMPTY
             return
         with _collector_paused():
             try:
                 value = json.loads(text)
             except ValueError:
-                self._root.own_mask |= _TEXT
+                self._root.own_mask |= PLAIN
                 return
             if type(value) is dict and self._owned is not None:
                 self._add_entities(value)
@@ -126,7 +99,7 @@ class ShapeBuilder:
 
     def tree(self) -> ShapeTree:
         """The shape as plain dicts and sets, ready for deepdiff."""
-        return _tree(self._root, self._root)
+        return node_tree(self._root, self._root)
 
     def owns(self, item: Any, default: bool) -> bool:
         """Whether a top-level entity or list item is the scenario's own (`default` if it cannot tell)."""
@@ -148,7 +121,7 @@ class ShapeBuilder:
     def _add_entities(self, body: dict[str, Any]) -> None:
         # The body is the scenario's answer; the entities directly in it are judged one by one.
         root = self._root
-        root.own_mask |= _OBJECT
+        root.own_mask |= OBJECT
         root.own_objects += 1
         for key, value in body.items():
             child = self._child(root, key)
@@ -158,25 +131,25 @@ class ShapeBuilder:
             else:
                 self._add(value, child, self.owns(value, True))
 
-    def _child(self, node: _Node, key: str) -> _Node:
+    def _child(self, node: Node, key: str) -> Node:
         child = node.fields.get(key)
         if child is None:
-            child = node.fields[key] = _Node(enum=key in self._enum_fields)
+            child = node.fields[key] = Node(enum=key in self._enum_fields)
         return child
 
-    def _add(self, value: Any, node: _Node, own: bool) -> None:
+    def _add(self, value: Any, node: Node, own: bool) -> None:
         if own:
             self._add_own(value, node)
         else:
             self._add_other(value, node)
 
-    def _add_own(self, value: Any, node: _Node) -> None:
+    def _add_own(self, value: Any, node: Node) -> None:
         # The hot loop of drift on large lists: strings and scalars are handled inline.
         kind = type(value)
         if kind is not dict:
             self._add_own_scalar(value, node, kind)
             return
-        node.own_mask |= _OBJECT
+        node.own_mask |= OBJECT
         node.own_objects += 1
         fields = node.fields
         cache = self._formats
@@ -184,59 +157,59 @@ class ShapeBuilder:
         for key, item in value.items():
             child = fields.get(key)
             if child is None:
-                child = fields[key] = _Node(enum=key in self._enum_fields)
+                child = fields[key] = Node(enum=key in self._enum_fields)
             child.own_seen += 1
             item_kind = type(item)
             if item_kind is str:
-                child.own_mask |= _STRING
+                child.own_mask |= STRING
                 form = cache.get(item)
                 if form is None:
                     form = self._miss(item)
                 formats = child.own_formats
                 if formats is not None and form not in formats:
-                    _add_format(child, formats, form, own=True)
+                    add_format(child, formats, form, own=True)
                 if child.enum:
-                    _add_value(child, item)
+                    add_value(child, item)
                 elif sentences and form == TEXT and " " in item:
-                    _add_value(child, normalise_sentence(item))
+                    add_value(child, normalise_sentence(item))
             elif item_kind is dict:
                 self._add_own(item, child)
             elif item_kind is list:
                 self._add_list(item, child, True, judge=False)
             else:
-                child.own_mask |= _SCALAR_BITS.get(item_kind, _STRING)
+                child.own_mask |= SCALAR_BITS.get(item_kind, STRING)
                 if child.enum and item is not None:
-                    _add_value(child, item)
+                    add_value(child, item)
 
-    def _add_own_scalar(self, value: Any, node: _Node, kind: type) -> None:
+    def _add_own_scalar(self, value: Any, node: Node, kind: type) -> None:
         if kind is list:
             self._add_list(value, node, True, judge=False)
             return
-        node.own_mask |= _SCALAR_BITS.get(kind, _STRING)
+        node.own_mask |= SCALAR_BITS.get(kind, STRING)
         if kind is str:
             form = self._classify(value)
             formats = node.own_formats
             if formats is not None and form not in formats:
-                _add_format(node, formats, form, own=True)
+                add_format(node, formats, form, own=True)
             if node.enum:
-                _add_value(node, value)
+                add_value(node, value)
             elif self._sentences and form == TEXT and " " in value:
-                _add_value(node, normalise_sentence(value))
+                add_value(node, normalise_sentence(value))
         elif node.enum and value is not None:
-            _add_value(node, value)
+            add_value(node, value)
 
-    def _add_other(self, value: Any, node: _Node) -> None:
+    def _add_other(self, value: Any, node: Node) -> None:
         # Other teams' items: types, presence and formats only; no values.
         kind = type(value)
         if kind is not dict:
             if kind is list:
                 self._add_list(value, node, False, judge=False)
                 return
-            node.mask |= _SCALAR_BITS.get(kind, _STRING)
+            node.mask |= SCALAR_BITS.get(kind, STRING)
             if kind is str:
                 self._add_other_format(node, value)
             return
-        node.mask |= _OBJECT
+        node.mask |= OBJECT
         node.objects += 1
         fields = node.fields
         cache = self._formats
@@ -244,11 +217,11 @@ class ShapeBuilder:
         for key, item in value.items():
             child = fields.get(key)
             if child is None:
-                child = fields[key] = _Node(enum=key in self._enum_fields)
+                child = fields[key] = Node(enum=key in self._enum_fields)
             child.seen += 1
             item_kind = type(item)
             if item_kind is str:
-                child.mask |= _STRING
+                child.mask |= STRING
                 form = cache.get(item)
                 if form is None:
                     form = self._miss(item)
@@ -257,31 +230,31 @@ class ShapeBuilder:
                 form = coarse.get(form, form)
                 formats = child.formats
                 if formats is not None and form not in formats:
-                    _add_format(child, formats, form, own=False)
+                    add_format(child, formats, form, own=False)
             elif item_kind is dict:
                 self._add_other(item, child)
             elif item_kind is list:
                 self._add_list(item, child, False, judge=False)
             else:
-                child.mask |= _SCALAR_BITS.get(item_kind, _STRING)
+                child.mask |= SCALAR_BITS.get(item_kind, STRING)
 
-    def _add_other_format(self, node: _Node, value: str) -> None:
+    def _add_other_format(self, node: Node, value: str) -> None:
         form = self._classify(value)
         form = self._coarse.get(form, form)
         formats = node.formats
         if formats is not None and form not in formats:
-            _add_format(node, formats, form, own=False)
+            add_format(node, formats, form, own=False)
 
-    def _add_list(self, value: list[Any], node: _Node, own: bool, *, judge: bool) -> None:
+    def _add_list(self, value: list[Any], node: Node, own: bool, *, judge: bool) -> None:
         if own:
-            node.own_mask |= _ARRAY
+            node.own_mask |= ARRAY
         else:
-            node.mask |= _ARRAY
+            node.mask |= ARRAY
         for item in value:
-            variant = _variant(item, node.items)
+            variant = variant_of(item, node.items)
             child = node.items.get(variant)
             if child is None:
-                child = node.items[variant] = _Node(enum=False)
+                child = node.items[variant] = Node(enum=False)
             item_own = self.owns(item, own) if judge else own
             if item_own:
                 child.own_seen += 1
@@ -304,62 +277,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def type_names(mask: int) -> frozenset[str]:
-    """The names of the JSON types in a type mask."""
-    return frozenset(name for bit, name in _TYPE_NAMES if mask & bit)
-
-
-def _variant(item: Any, items: dict[str, _Node]) -> str:
-    if type(item) is not dict:
-        return UNTYPED
-    variant = item.get("type")
-    if type(variant) is not str or (variant not in items and len(items) >= MAX_VARIANTS):
-        return UNTYPED
-    return variant
-
-
-def _add_format(node: _Node, formats: set[str], form: str, *, own: bool) -> None:
-    formats.add(form)
-    if len(formats) > MAX_FORMATS:
-        if own:
-            node.own_formats = None
-        else:
-            node.formats = None
-
-
-def _add_value(node: _Node, value: object) -> None:
-    values = node.values
-    if values is not None and value not in values:
-        values.add(value)
-        if len(values) > MAX_VALUES:
-            node.values = None
-
-
-def _tree(node: _Node, parent: _Node) -> ShapeTree:
-    tree: ShapeTree = {
-        "fields": {key: _tree(child, node) for key, child in node.fields.items()},
-        "items": {variant: _tree(child, child) for variant, child in node.items.items()},
-    }
-    # What the scenario's own items showed here, compared strictly, and what the account's
-    # other items showed, compared only for the rules every item obeys.
-    if node.own_seen:
-        own: ShapeTree = {"types": set(type_names(node.own_mask)),
-                          "always": node.own_seen == (parent.own_objects or node.own_seen)}
-        if node.own_objects:
-            own["objects"] = True
-        for name, found in (("values", node.values), ("formats", node.own_formats),
-                            ("variants", node.variants)):
-            if found:
-                own[name] = set(found)
-        tree["own"] = own
-    if node.seen >= MIN_EVIDENCE:
-        other: ShapeTree = {"types": set(type_names(node.mask)),
-                            "always": node.seen == (parent.objects or node.seen)}
-        if node.objects:
-            other["objects"] = True
-        if node.formats:
-            other["formats"] = set(node.formats)
-        tree["other"] = other
-    return tree
