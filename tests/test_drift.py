@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -12,78 +11,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from click.testing import CliRunner
+from _drift_edits import (
+    BASELINE,
+    BREAKING,
+    BY_ID,
+    BY_NUMBER,
+    DELETE,
+    INFO,
+    LIST,
+    LOG,
+    NOTE,
+    WARNING,
+    Interactions,
+    cassette,
+    copy_baseline,
+    drift,
+    each,
+    edit_body,
+    edit_files,
+    edit_step,
+    headers,
+    other_teams,
+)
 
-from harness.cassettes import load_recording
-from harness.cli import cli
-from harness.drift import KINDS, Change, DriftReport, Severity, compute_drift
-from harness.drift.documented import Documents, load_documents
-from harness.drift.formats import FormatClassifier, api_hosts
+from harness.drift import KINDS, Change, DriftReport, Severity
 from harness.drift.normalise import request_label
-from harness.errors import ConfigError, InputError
-from harness.vault import Vault
-
-BASELINE = Path(__file__).parent / "data" / "drift" / "baseline"
-BREAKING, WARNING, INFO = Severity.BREAKING, Severity.WARNING, Severity.INFO
-LIST = "#1 GET /incidents?limit=100"
-BY_NUMBER, BY_ID = "#1 GET /incidents/{n}", "#2 GET /incidents/{id}"
-NOTE = "#1 POST /incidents/{id}/notes"
-LOG = "#1 GET /log_entries"
-DELETE = "#1 DELETE /services/{id}"
-
-Interactions = list[dict[str, Any]]
+from harness.errors import ConfigError
 
 
 @pytest.fixture
 def candidate(tmp_path: Path) -> Path:
     """A copy of the baseline recording that a test edits."""
-    target = tmp_path / "candidate"
-    shutil.copytree(BASELINE, target)
-    return target
-
-
-def cassette(directory: Path, slug: str) -> Path:
-    (path,) = directory.glob(f"*-{slug}.yaml")
-    return path
-
-
-def edit_step(directory: Path, slug: str, edit: Callable[[Interactions], None]) -> None:
-    path = cassette(directory, slug)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    edit(data["interactions"])
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-
-
-def edit_body(directory: Path, slug: str, index: int, edit: Callable[[Any], None]) -> None:
-    def apply(interactions: Interactions) -> None:
-        body = interactions[index]["response"]["body"]
-        value = json.loads(body["string"])
-        edit(value)
-        body["string"] = json.dumps(value)
-
-    edit_step(directory, slug, apply)
-
-
-def edit_files(directory: Path, edit: Callable[[str], str]) -> None:
-    for path in directory.glob("*.yaml"):
-        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
-
-
-def drift(candidate: Path) -> DriftReport:
-    return compute_drift(baseline=load_recording(BASELINE), candidate=load_recording(candidate))
-
-
-def each(key: str, edit: Callable[[dict[str, Any]], object]) -> Callable[[Any], None]:
-    def apply(body: Any) -> None:
-        for item in body[key]:
-            edit(item)
-
-    return apply
-
-
-def headers(index: int, edit: Callable[[dict[str, Any]], None]) -> Callable[[Interactions], None]:
-    return lambda interactions: edit(interactions[index]["response"]["headers"])
+    return copy_baseline(tmp_path / "candidate")
 
 
 def test_a_recording_has_no_drift_from_itself() -> None:
@@ -308,16 +267,6 @@ def _more_incidents(body: dict[str, Any]) -> None:
     body["incidents"].append(extra)
 
 
-def _other_teams(item: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A copy of an own item made another team's: its own id, on another team's service and incident."""
-    other = copy.deepcopy(item)
-    other.update(id="POTHER1" if other["id"].startswith("P") else "R9OTHERA1B2C3D4E5F6G7H8I9J",
-                 **changes)
-    for key, other_id in (("service", "POTHSVC"), ("incident", "POTHINC")):
-        if isinstance(other.get(key), dict):
-            other[key] = dict(other[key], id=other_id)
-    return other
-
 
 def _retried(interactions: Interactions) -> None:
     limited = copy.deepcopy(interactions[0])
@@ -359,10 +308,10 @@ NOISE: dict[str, Callable[[Path], None]] = {
         d, "wait-for-incidents", 1, lambda b: b["incidents"][0].update(status="acknowledged")),
     "another team's log entry of a kind the list did not hold before": lambda d: edit_body(
         d, "list-log-entries", 0, lambda b: b["log_entries"].append(
-            _other_teams(b["log_entries"][0], type="snooze_log_entry"))),
+            other_teams(b["log_entries"][0], type="snooze_log_entry"))),
     "another team's incident in a new status and urgency": lambda d: edit_body(
         d, "list-incidents", 0, lambda b: b["incidents"].append(
-            _other_teams(b["incidents"][0], status="acknowledged", urgency="low",
+            other_teams(b["incidents"][0], status="acknowledged", urgency="low",
                          priority={"id": "PPRI001", "type": "priority", "summary": "P1"}))),
     "fewer list items": lambda d: edit_body(d, "list-incidents", 0,
                                             lambda b: b["incidents"].pop(0)),
@@ -445,291 +394,3 @@ def test_the_readme_documents_every_kind_of_the_registry() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     rows = re.findall(r"^\| `([a-z-]+)` \| (breaking|warning|info) \| (.+) \|$", readme, re.M)
     assert rows == [(k.id, k.severity.label, k.doc) for k in KINDS.values()]
-
-
-# Ownership: the scenario's own items strictly, other teams' items by the rules all obey -----------
-
-UNOWNED = ("the candidate does not list the scenario's own items (recorded by an older harness): "
-           "every item was compared as the scenario's own, so other teams' activity may show as "
-           "drift; re-record it to compare other teams' items leniently")
-
-
-def _with_other_incidents(directory: Path, edit: Callable[[dict[str, Any]], object] = dict,
-                          count: int = 5) -> None:
-    """`count` other teams' incidents appended to list-incidents, each passed through `edit`."""
-    def append(body: Any) -> None:
-        for number in range(count):
-            other = _other_teams(body["incidents"][0], incident_number=900 + number,
-                                 summary=f"[#{900 + number}] Disk full on db-{number}")
-            other["id"] = f"POTHR{number:02d}"
-            edit(other)
-            body["incidents"].append(other)
-
-    edit_body(directory, "list-incidents", 0, append)
-
-
-@pytest.fixture
-def busy_baseline(tmp_path: Path) -> Path:
-    """The baseline with five other teams' incidents in its account-wide list."""
-    target = tmp_path / "busy-baseline"
-    shutil.copytree(BASELINE, target)
-    _with_other_incidents(target)
-    return target
-
-
-def busy_drift(baseline: Path, candidate: Path) -> DriftReport:
-    return compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
-
-
-OTHER_RULES = {
-    "a timestamp with a local offset": (
-        lambda i: i.update(created_at="2026-11-26T14:40:11+01:00"),
-        ("response.body.incidents[].created_at", "format-changed", WARNING)),
-    "an id of another length": (
-        lambda i: i.update(id=i["id"] + "ABCDEFG"),
-        ("response.body.incidents[].id", "format-changed", WARNING)),
-    "a number become text": (
-        lambda i: i.update(incident_number=str(i["incident_number"])),
-        ("response.body.incidents[].incident_number", "type-changed", BREAKING)),
-    "a field all of them had gone": (
-        lambda i: i.pop("urgency"),
-        ("response.body.incidents[].urgency", "field-removed", BREAKING)),
-}
-
-
-@pytest.mark.parametrize("name", OTHER_RULES)
-def test_other_teams_items_still_show_a_broken_rule(busy_baseline: Path, tmp_path: Path,
-                                                    name: str) -> None:
-    """Other teams' items breaking a rule all of them obeyed is reported, own items unchanged."""
-    edit, expected = OTHER_RULES[name]
-    candidate = tmp_path / "candidate"
-    shutil.copytree(BASELINE, candidate)
-    _with_other_incidents(candidate, edit)
-    assert [(c.location, c.kind, c.severity) for c in busy_drift(busy_baseline, candidate).changes] \
-        == [expected]
-
-
-def test_other_teams_new_values_fields_and_anecdotes_are_not_drift(busy_baseline: Path,
-                                                                 tmp_path: Path) -> None:
-    """New statuses, urgencies and optional fields of other teams, and rules from too few items."""
-    candidate = tmp_path / "candidate"
-    shutil.copytree(BASELINE, candidate)
-    _with_other_incidents(candidate, lambda i: i.update(
-        status="resolved", urgency="low", impact="high", resolve_reason=None,
-        teams=[{"id": "PTEAM01", "type": "team_reference", "summary": "Ops"}]))
-    assert busy_drift(busy_baseline, candidate).changes == ()
-    # Four items are an anecdote, not a rule: their formats and types may differ.
-    few = tmp_path / "few"
-    shutil.copytree(BASELINE, few)
-    _with_other_incidents(few, count=4)
-    fewer = tmp_path / "fewer"
-    shutil.copytree(BASELINE, fewer)
-    _with_other_incidents(fewer, lambda i: i.update(created_at="2026-11-26T14:40:11+01:00",
-                                                    incident_number="n/a"), count=4)
-    assert busy_drift(few, fewer).changes == ()
-
-
-def test_a_variant_of_own_items_renamed_is_new_and_gone(candidate: Path) -> None:
-    """An own log entry's type renamed: the new one is a new value, the old one a removed variant."""
-    edit_body(candidate, "list-log-entries", 0, lambda b: [
-        e.update(type="note_log_entry") for e in b["log_entries"] if e["type"] == "annotate_log_entry"])
-    assert [(c.location, c.kind, c.severity, c.message) for c in drift(candidate).changes] == [
-        ("response.body.log_entries[].type", "enum-value-added", WARNING,
-         "new value 'note_log_entry' (before: acknowledge_log_entry, annotate_log_entry, "
-         "assign_log_entry, trigger_log_entry)"),
-        ("response.body.log_entries[].type", "variant-removed", WARNING,
-         "no longer seen: 'annotate_log_entry' (now: acknowledge_log_entry, assign_log_entry, "
-         "note_log_entry, trigger_log_entry)"),
-    ]
-
-
-def test_a_fixed_sentence_of_own_items_that_changed_is_a_new_value(candidate: Path) -> None:
-    """'Triggered through the API.' losing its period is reported; numbers in sentences are not."""
-    edit_body(candidate, "list-log-entries", 0, each("log_entries", lambda e: e.update(
-        summary=e["summary"].replace("Triggered through the API.", "Triggered through the API"))))
-    assert [(c.location, c.kind, c.message) for c in drift(candidate).changes] == [
-        ("response.body.log_entries[].summary", "enum-value-added",
-         "trigger_log_entry items: new value 'Triggered through the API' "
-         "(before: Triggered through the API.)")]
-
-
-def test_a_recording_without_owned_ids_is_compared_strictly_and_says_so(candidate: Path) -> None:
-    """An older recording: every item is the scenario's own, and the report carries a note."""
-    manifest = json.loads((candidate / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["owned"]
-    (candidate / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert drift(candidate).notes == (UNOWNED,)
-    assert drift(candidate).changes == ()
-    edit_body(candidate, "list-log-entries", 0, lambda b: b["log_entries"].append(
-        _other_teams(b["log_entries"][0], type="snooze_log_entry")))
-    assert [(c.location, c.kind) for c in drift(candidate).changes] == [
-        ("response.body.log_entries[].type", "enum-value-added")]
-
-
-@pytest.mark.parametrize(("owned", "problem"), [
-    (["PINC0A1"], "'owned' must be an object, not a list"),
-    ({"incident": "PINC0A1"}, "'owned' must map kinds to lists of ids"),
-    ({"incident": [7]}, "'owned' must map kinds to lists of ids"),
-])
-def test_a_malformed_owned_field_is_refused(candidate: Path, owned: object, problem: str) -> None:
-    """The manifest's `owned` is type-checked like its other fields."""
-    manifest = json.loads((candidate / "manifest.json").read_text(encoding="utf-8"))
-    manifest["owned"] = owned
-    (candidate / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_recording(candidate)
-    assert str(caught.value) == (f"{candidate / 'manifest.json'}: manifest field missing or "
-                                 f"malformed ({problem})")
-
-
-# Formats -------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("value", "form"), [
-    ("2026-11-26T13:40:11Z", "timestamp (seconds, Z)"),
-    ("2026-11-26T14:40:11+01:00", "timestamp (seconds, offset)"),
-    ("2026-11-26T13:40:11.123Z", "timestamp (milliseconds, Z)"),
-    ("2026-11-26", "date"),
-    ("PINC0A1", "id (P, 7)"),
-    ("Q0RIJJZL24RC6W", "id (Q, 14)"),
-    ("R1LOGA1B2C3D4E5F6G7H8I9J0", "id (R, 25)"),
-    ("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "hex key (32)"),
-    ("7f3e2a1b-0000-4000-8000-000000000001", "uuid"),
-    ("3600", "digits"),
-    ("person-1@example.com", "email"),
-    ("", "empty"),
-    ("Triggered through the API.", "text"),
-    ("HIGH", "text"),
-    ("http://127.0.0.1:41234/log_entries/R1LOGA1B2C3D4E5F6G7H8I9J0?incident_id=PINC0A1",
-     "url (api host, /log_entries/{id}?incident_id)"),
-    ("https://api.pagerduty.com/incidents/PINC0A1", "url (api host, /incidents/{id})"),
-    ("https://subdomain.pagerduty.com/service-directory/PSVC1A2",
-     "url (https, account host, /service-directory/{id})"),
-    ("https://secure.gravatar.com/avatar/0123456789abcdef0123456789abcdef.png?d=mm&r=PG",
-     "url (https, asset host gravatar.com, /avatar/{key}.png?d&r)"),
-    ("https://pd-static-assets.pagerduty.com/avatars/user-blank.png",
-     "url (https, asset host pd-static-assets.pagerduty.com, /avatars/user-blank.png)"),
-    ("http://db-3.internal/graphs/42", "url (http, other host, /graphs/{n})"),
-])
-def test_format_classes(value: str, form: str) -> None:
-    """Each string's class keeps what a client relies on and drops the values."""
-    assert FormatClassifier(api_hosts("http://127.0.0.1:41234"))(value) == form
-
-
-@pytest.mark.parametrize(("kind", "value"), [
-    ("email", "jane.doe@acme-co.com"),
-    ("key", "a5b4c3d2e1f00f1e2d3c4b5a69788796"),
-    ("subdomain", "acme-co"),
-])
-def test_formats_survive_scrubbing(kind: str, value: str) -> None:
-    """A scrubbed value has the class of the real one: emails, keys, account URLs, avatars."""
-    vault = Vault()
-    vault.learn(kind, value)
-    classify = FormatClassifier(api_hosts("https://api.pagerduty.com"))
-    texts = {
-        "email": value,
-        "key": value,
-        "subdomain": f"https://{value}.pagerduty.com/users/PUSR5D6",
-    }
-    real = texts[kind]
-    assert classify(vault.replace_known(real)) == classify(real)
-    avatar = f"https://{value}.pagerduty.com/assets/avatars/PUSR5D6.png" if kind == "subdomain" \
-        else "https://secure.gravatar.com/avatar/0123456789abcdef0123456789abcdef.png"
-    assert classify(vault.replace_known(avatar)) == classify(avatar)
-
-
-# PagerDuty's documents ------------------------------------------------------------------------------
-
-DOCUMENTS_DIR = Path(__file__).resolve().parents[2] / "shared" / "pagerduty-openapi"
-needs_documents = pytest.mark.skipif(not (DOCUMENTS_DIR / "REST" / "openapiv3.json").is_file(),
-                                     reason="PagerDuty's OpenAPI documents are not at ../shared")
-
-
-@pytest.fixture(scope="module")
-def documents() -> Documents:
-    loaded = load_documents(DOCUMENTS_DIR, required=True)
-    assert loaded is not None
-    return loaded
-
-
-@needs_documents
-@pytest.mark.parametrize(("kind", "label", "location", "brought", "documented"), [
-    ("enum-value-added", LIST, "response.body.incidents[].urgency", {"low"}, True),
-    ("enum-value-added", LIST, "response.body.incidents[].urgency", {"urgent"}, False),
-    ("enum-value-added", LOG, "response.body.log_entries[].type", {"snooze_log_entry"}, True),
-    ("enum-value-added", "#1 GET /notifications?since={time}",
-     "response.body.notifications[].type", {"whatsapp_notification"}, False),
-    ("field-added", BY_ID, "response.body.incident.impact", {"string"}, False),
-    ("field-added", BY_ID, "response.body.incident.urgency", {"string"}, True),
-    ("type-changed", BY_ID, "response.body.incident.title", {"null"}, False),
-    ("format-changed", BY_ID, "response.body.incident.created_at",
-     {"timestamp (milliseconds, Z)"}, True),
-    ("format-changed", BY_ID, "response.body.incident.created_at", {"text"}, False),
-    # The document lists 200 for a created note (live answers 201), not 500.
-    ("status-changed", NOTE, "response.status", {"200"}, True),
-    ("status-changed", NOTE, "response.status", {"500"}, False),
-    ("interaction-added", "#1 POST /v2/enqueue", "interaction", {"POST /v2/enqueue"}, True),
-    ("interaction-added", "#1 GET /nowhere", "interaction", {"GET /nowhere"}, False),
-    ("variant-removed", LOG, "response.body.log_entries[].type", {"trigger_log_entry"}, None),
-])
-def test_the_documents_judge_what_a_change_brings(
-    documents: Documents, kind: str, label: str, location: str, brought: set[str],
-    documented: bool | None,
-) -> None:
-    """Documented enums, fields, types, formats, statuses and operations; removals are not judged."""
-    status = "201" if label == NOTE else "202" if "enqueue" in label else "200"
-    request = label.split(" ", 1)[1]
-    assert documents.judge(kind, request, status, location, frozenset(brought)) is documented
-
-
-@needs_documents
-def test_the_documents_name_more_enum_fields(documents: Documents) -> None:
-    """Fields every schema gives an enum are compared; names also used for free text are not."""
-    assert {"aggregate_unit", "assigned_via", "to_urgency"} <= documents.enum_fields
-    assert not {"name", "value", "summary"} & documents.enum_fields
-
-
-def test_an_explicit_spec_directory_that_lacks_the_documents_is_a_config_error(tmp_path: Path) -> None:
-    """`--spec DIR` without the documents stops with exit 2; no documents found otherwise is fine."""
-    with pytest.raises(ConfigError) as caught:
-        load_documents(tmp_path, required=True)
-    assert str(caught.value) == (f"{tmp_path / 'REST' / 'openapiv3.json'}: "
-                                 "PagerDuty OpenAPI document not found")
-    assert load_documents(tmp_path) is None
-    assert load_documents(None) is None
-
-
-def _spec_dir(tmp_path: Path, write: Callable[[Path], None]) -> Path:
-    for name in ("REST", "events-v2"):
-        (tmp_path / name).mkdir()
-        write(tmp_path / name / "openapiv3.json")
-    return tmp_path
-
-
-@pytest.mark.parametrize(("write", "problem"), [
-    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
-    (lambda p: p.write_text("{not json", encoding="utf-8"), "not JSON"),
-    (lambda p: p.write_text("[1, 2]", encoding="utf-8"), "not an OpenAPI document (no paths)"),
-    (lambda p: p.write_text('{"paths": []}', encoding="utf-8"), "not an OpenAPI document (no paths)"),
-], ids=["fifo", "not json", "a list", "paths not an object"])
-def test_damaged_documents_are_a_config_error(tmp_path: Path, write: Callable[[Path], None],
-                                              problem: str) -> None:
-    """A document that cannot be read as OpenAPI stops drift with exit 2, naming the file."""
-    directory = _spec_dir(tmp_path, write)
-    with pytest.raises(ConfigError) as caught:
-        load_documents(directory)
-    assert str(caught.value) == f"{directory / 'REST' / 'openapiv3.json'}: {problem}"
-    result = CliRunner().invoke(cli, ["drift", str(BASELINE), str(BASELINE), "--spec", str(directory)])
-    assert result.exit_code == 2
-    assert f"error: {directory / 'REST' / 'openapiv3.json'}: {problem}" in result.output
-
-
-def test_fields_the_documents_give_an_enum_have_their_values_compared(candidate: Path) -> None:
-    """A single word is not compared, unless the documents make its field an enum."""
-    edit_body(candidate, "get-incident", 1,
-              lambda b: b["incident"]["incident_type"].update(name="major_incident"))
-    assert drift(candidate).changes == ()
-    report = compute_drift(baseline=load_recording(BASELINE), candidate=load_recording(candidate),
-                           enum_fields=frozenset({"name"}))
-    assert [(c.location, c.kind, c.message) for c in report.changes] == [
-        ("response.body.incident.incident_type.name", "enum-value-added",
-         "new value 'major_incident' (before: incident_default)")]
