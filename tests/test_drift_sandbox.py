@@ -245,6 +245,11 @@ REAL_CHANGES = [
             interactions, _log_entries(_drop_period))), [
         ("list-incident-log-entries", "response.body.log_entries[].summary", "enum-value-added",
          "warning")]),
+    # This one edits the baseline: the sandbox answers as live does now (14 characters), and
+    # the change goes the way PagerDuty's did.
+    ("incident ids from 7 to 14 characters", _body_edit(
+        "12-get-incident.yaml", 1, _incident(lambda i: i.update(id="PABC123"))), [
+        ("get-incident", "response.body.incident.id", "format-changed", "warning")]),
     ("a timestamp with a local offset", _body_edit(
         "12-get-incident.yaml", 1, _incident(lambda i: i.update(
             created_at=i["created_at"].replace("Z", "+01:00")))), [
@@ -258,6 +263,9 @@ REAL_CHANGES = [
             updated_at=i["updated_at"].replace("Z", ".123Z")))), [
         ("get-incident", "response.body.incident.updated_at", "format-changed", "warning")]),
 ]
+
+
+BASELINE_EDITS = {"incident ids from 7 to 14 characters"}
 
 
 def _bodies_of(interactions: list[dict[str, Any]], edit: Callable[[Any], None]) -> None:
@@ -274,10 +282,11 @@ def test_each_real_change_is_reported_with_its_kind(
 ) -> None:
     """Each change PagerDuty really made, applied to a busy-account recording, is reported as such."""
     first, second = two_runs
-    candidate = tmp_path / "candidate"
-    shutil.copytree(second, candidate)
-    change(candidate)
-    report = compute_drift(baseline=load_recording(first), candidate=load_recording(candidate))
+    edited = tmp_path / "edited"
+    shutil.copytree(first if name in BASELINE_EDITS else second, edited)
+    change(edited)
+    baseline, candidate = (edited, second) if name in BASELINE_EDITS else (first, edited)
+    report = compute_drift(baseline=load_recording(baseline), candidate=load_recording(candidate))
     found = [(c.step, c.location, c.kind, c.severity.label) for c in report.changes]
     assert [f for f in found if f[0] != "alerts-per-time-report"] == expected
     assert {f[1:] for f in found} == {e[1:] for e in expected}
