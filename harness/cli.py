@@ -60,11 +60,11 @@ class HarnessGroup(click.Group):
             _fail(ctx, "terminated", "", exit_code_for(exc))
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except Exception as exc:  # the last resort: every other exception is a bug
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 # Not a bug: the disk (or the quota) that stdout or a file goes to is full.
                 _fail(ctx, f"cannot write: {exc.strerror}", "free some space, or send the output "
                       "to another disk, then run again", EXIT_CANNOT_RUN)
-        except Exception as exc:  # the last resort: every other exception is a bug
             saved = save_traceback(exc, _secrets(ctx))
             hint = (f"please report it with the traceback saved in {saved}" if saved else
                     "please report it, with the command you ran (the traceback could not be saved)")
