@@ -213,8 +213,8 @@ def drift(ctx: click.Context, baseline: Path, candidate: Path, fmt: str, output:
 @click.pass_context
 def audit(ctx: click.Context, paths: tuple[Path, ...], fmt: str, allowlist: Path | None) -> None:
     """Scan recordings (cassettes, other tools' YAML/JSON cassettes, HAR files) for secrets."""
-    from harness.audit import audit_paths
-    from harness.audit_report import render_audit
+    from harness.secrets.audit import audit_paths
+    from harness.secrets.audit.report import render_audit
 
     report = audit_paths(paths=list(paths) or [ACCEPTED_DIR], allowlist=allowlist)
     text = render_audit(report, fmt=fmt)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import shutil
 import stat
@@ -28,7 +27,8 @@ from pathlib import Path
 
 from harness.cassettes import FORMAT_NAME, MANIFEST_NAME
 from harness.errors import ConfigError, InputError
-from harness.fsutil import STAGING_MARK, file_kind, read_regular, sidecar, write_error
+from harness.fsutil import STAGING_MARK, sidecar, write_error
+from harness.inputs import file_kind, parse_json, read_bytes
 from harness.lock import locked
 from harness.signals import signals_held
 
@@ -219,7 +219,7 @@ def _recording_files(path: Path, entries: set[str], purpose: Purpose) -> frozens
 def _listed_cassettes(manifest: Path) -> set[str] | None:
     """The cassette names a harness manifest lists, read leniently (any format version); else None."""
     try:
-        data = json.loads(read_regular(manifest, limit=_MANIFEST_LIMIT))
+        data = parse_json(read_bytes(manifest, limit=_MANIFEST_LIMIT, follow=False))
     except (InputError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:

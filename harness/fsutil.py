@@ -13,20 +13,18 @@ import errno
 import hashlib
 import os
 import shutil
-import stat
 import tempfile
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from pathlib import Path
 
 from harness.cassettes import MANIFEST_NAME
 from harness.errors import ConfigError, InputError
+from harness.inputs import chunks, opened_regular
 from harness.signals import raise_pending
 
 # Hidden names harness gives its own short-lived entries; a later writer holding the lock may
 # remove any it finds (they belong to a run that was killed).
 STAGING_MARK = ".harness-staging-"
-_CHUNK = 1024 * 1024
 _NAME_MAX = 255
 
 
@@ -36,65 +34,6 @@ def sidecar(name: str, mark: str) -> str:
     if len(os.fsencode(full)) + 8 <= _NAME_MAX:  # room for mkdtemp's random suffix
         return full
     return f".{hashlib.sha256(os.fsencode(name)).hexdigest()[:16]}{mark}"
-
-
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, in words; empty for a regular file."""
-    for test, kind in ((stat.S_ISREG, ""), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
-                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "a special file"
-
-
-@contextmanager
-def opened_regular(path: Path, *, hint: str) -> Iterator[int]:
-    """A read-only descriptor of the regular file at `path`, never through a link, never blocking.
-
-    O_NOFOLLOW refuses a link in the last place; O_NONBLOCK keeps a FIFO from hanging the open;
-    the type is checked on the open descriptor, so a swap after the check cannot fool it.
-    """
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-    try:
-        descriptor = os.open(path, flags)
-    except FileNotFoundError:
-        raise InputError(f"{path}: file is missing", hint=hint) from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(f"{path}: is a symbolic link; a recording holds regular files only",
-                             hint=hint) from None
-        raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
-    try:
-        kind = file_kind(os.fstat(descriptor).st_mode)
-        if kind:
-            raise InputError(f"{path}: is {kind}, not a regular file", hint=hint)
-        yield descriptor
-    finally:
-        os.close(descriptor)
-
-
-def _chunks(descriptor: int, path: Path, *, limit: int, hint: str) -> Iterator[bytes]:
-    # The size is bounded by what is read, one byte past the limit, never by st_size.
-    left = limit + 1
-    while left > 0:
-        try:
-            chunk = os.read(descriptor, min(_CHUNK, left))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
-        if not chunk:
-            return
-        left -= len(chunk)
-        if left <= 0:
-            raise InputError(f"{path}: larger than {limit} bytes, more than a recording file holds",
-                             hint=hint)
-        yield chunk
-
-
-def read_regular(path: Path, *, limit: int, hint: str = "") -> bytes:
-    """The bytes of the regular file at `path` (not a link, FIFO or device), at most `limit`."""
-    with opened_regular(path, hint=hint) as descriptor:
-        return b"".join(_chunks(descriptor, path, limit=limit, hint=hint))
 
 
 def write_error(path: Path, exc: OSError, *, kept: str) -> ConfigError:
@@ -177,11 +116,11 @@ class Staging:
     def copy(self, name: str, source: Path, *, limit: int, hint: str) -> None:
         """Stage file `name` as an exact copy of the regular file `source`, at most `limit` bytes."""
         raise_pending()
-        with opened_regular(source, hint=hint) as reading:
+        with opened_regular(source, hint=hint, follow=False) as reading:
             try:
                 descriptor = self._open(name)
                 try:
-                    for chunk in _chunks(reading, source, limit=limit, hint=hint):
+                    for chunk in chunks(reading, source, limit=limit, hint=hint):
                         raise_pending()
                         view = memoryview(chunk)
                         while view:

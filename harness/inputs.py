@@ -9,11 +9,14 @@ a file is never read past its limit (a device's `st_size` is 0), and nothing nes
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import re
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,40 +38,57 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 _INNERMOST = re.compile(r"[\[{][\]}]")
 
 
-def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES, hint: str = "") -> bytes:
-    """The bytes of the regular file at `path` (links followed), at most `limit` of them."""
+@contextmanager
+def opened_regular(path: Path, *, hint: str = "", follow: bool = True) -> Iterator[int]:
+    """A read-only descriptor of the regular file at `path`, never blocking; no link unless `follow`.
+
+    O_NONBLOCK keeps a FIFO from hanging the open; O_NOFOLLOW (when `follow` is false) refuses a
+    link in the last place; the type is checked on the open descriptor, so a swap after any
+    earlier check cannot fool it.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        kind = _kind(os.stat(path).st_mode)
-        if kind:
-            raise InputError(f"{path}: is {kind}, not a regular file", hint=hint)
-        # O_NONBLOCK: if the path was swapped for a FIFO since the stat, opening it cannot block.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
         raise InputError(f"{path}: file is missing", hint=hint) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow:
+            raise InputError(f"{path}: is a symbolic link; a recording holds regular files only",
+                             hint=hint) from None
         raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
+        kind = file_kind(os.fstat(descriptor).st_mode)
+        if kind:
+            raise InputError(f"{path}: is {kind}, not a regular file", hint=hint)
+        yield descriptor
+    finally:
+        os.close(descriptor)
+
+
+def read_bytes(path: Path, *, limit: int = MAX_FILE_BYTES, hint: str = "", follow: bool = True) -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them (see `opened_regular`)."""
+    with opened_regular(path, hint=hint, follow=follow) as descriptor:
+        size = os.fstat(descriptor).st_size
+        if size > limit:
+            raise InputError(f"{path}: {size} bytes is larger than a recording file can be", hint=hint)
+        return b"".join(chunks(descriptor, path, limit=limit, hint=hint))
+
+
+def chunks(descriptor: int, path: Path, *, limit: int, hint: str = "") -> Iterator[bytes]:
+    """The file's bytes in bounded chunks, refused once past `limit`: never trust `st_size`."""
+    left = limit + 1
+    while left > 0:
         try:
-            status = os.fstat(descriptor)
-            kind = _kind(status.st_mode)
-            if kind:
-                raise InputError(f"{path}: is {kind}, not a regular file", hint=hint)
-            if status.st_size > limit:
-                raise InputError(f"{path}: {status.st_size} bytes is larger than a recording file "
-                                 "can be", hint=hint)
-            # Never trust st_size: read at most one byte past the limit, in bounded chunks.
-            chunks: list[bytes] = []
-            left = limit + 1
-            while left > 0 and (chunk := handle.read(min(_CHUNK, left))):
-                chunks.append(chunk)
-                left -= len(chunk)
+            chunk = os.read(descriptor, min(_CHUNK, left))
         except OSError as exc:
             raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise InputError(f"{path}: more than {limit} bytes is larger than a recording file can be",
-                         hint=hint)
-    return data
+        if not chunk:
+            return
+        left -= len(chunk)
+        if left <= 0:
+            raise InputError(f"{path}: larger than {limit} bytes, more than a recording file holds",
+                             hint=hint)
+        yield chunk
 
 
 def read_text(path: Path, *, limit: int = MAX_FILE_BYTES, hint: str = "") -> str:
@@ -96,7 +116,7 @@ def parse_json(text: str | bytes, *, where: str = "") -> Any:
             return json.loads(text, parse_int=_bounded_int, parse_float=_finite_float,
                               parse_constant=_no_constant)
         except RecursionError:  # unreachable after the check; kept so none ever escapes
-            raise _too_deep() from None
+            raise nested_too_deep() from None
     except InputError as exc:
         if not where:
             raise
@@ -111,7 +131,7 @@ def load_yaml(text: str, loader: Any) -> Any:
         if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
             depth += 1
             if depth > MAX_NESTING:
-                raise _too_deep()
+                raise nested_too_deep()
         elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
             depth -= 1
     return yaml.load(text, Loader=loader)
@@ -126,7 +146,7 @@ def _check_json_nesting(text: str) -> None:
         if not removed:
             return
     if _INNERMOST.search(brackets):
-        raise _too_deep()
+        raise nested_too_deep()
 
 
 def _bounded_int(text: str) -> int:
@@ -148,21 +168,17 @@ def _no_constant(text: str) -> float:
     raise InputError(f"{text} is not a JSON number", hint=_DAMAGED_HINT)
 
 
-def _too_deep() -> InputError:
+def nested_too_deep() -> InputError:
     return InputError(f"nested deeper than {MAX_NESTING} levels", hint=_DAMAGED_HINT)
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return ""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words; empty for a regular file."""
+    for test, kind in ((stat.S_ISREG, ""), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
+                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
     return "a special file"
 
 

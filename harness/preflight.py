@@ -8,9 +8,9 @@ import requests
 
 from harness.client import Client, api_message
 from harness.errors import AuthError, ConfigError, StepFailed
-from harness.scrub import discover_json
+from harness.secrets.scrub import discover_json
+from harness.secrets.vault import Vault
 from harness.settings import Settings
-from harness.vault import Vault
 
 REFUSALS = {
     401: "the API token was refused (401)",

@@ -25,12 +25,13 @@ from harness.client import RETRY_STATUSES, Client, RetryPolicy
 from harness.destination import RECORD, claimed
 from harness.errors import HarnessError, Interrupted, LeakFound, StepFailed
 from harness.fsutil import Staging
-from harness.leaks import find_leaks
 from harness.ledger import cleanup
 from harness.preflight import check_account
 from harness.progress import Progress, Silent
 from harness.scenario import PUBLIC_NAMES, scenario
-from harness.scrub import Scrubber
+from harness.secrets.leaks import find_leaks
+from harness.secrets.scrub import Scrubber
+from harness.secrets.vault import Vault
 from harness.settings import Settings
 from harness.signals import (
     Terminated,
@@ -42,7 +43,6 @@ from harness.signals import (
 )
 from harness.steps import Run, StepResult, execute
 from harness.tape import Tape
-from harness.vault import Vault
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
 

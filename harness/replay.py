@@ -89,7 +89,6 @@ class ReplayReport:
 
     results: tuple[StepResult, ...]
     failure: ReplayMismatch | None
-    failed_step: Step | None
 
 
 class Replayer:
@@ -202,10 +201,10 @@ def replay_recording(*, recording: Recording, progress: Progress | None = None) 
             try:
                 result = replayer.run_step(step.slug)
             except ReplayMismatch as failure:
-                return ReplayReport(results=tuple(results), failure=failure, failed_step=step)
+                return ReplayReport(results=tuple(results), failure=failure)
             results.append(result)
             if progress is not None:
                 progress.step_finished(result)
     finally:
         replayer.close()
-    return ReplayReport(results=tuple(results), failure=None, failed_step=None)
+    return ReplayReport(results=tuple(results), failure=None)

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError
+from harness.secrets.patterns import EMAIL_RE, TEST_USER_TAG
 
 REGIONS = {
     "us": ("https://api.pagerduty.com", "https://events.pagerduty.com"),
@@ -20,11 +21,9 @@ REGIONS = {
 }
 EVENTS_PATH = "/v2/enqueue"
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # REST API keys are 20 characters of letters, digits, `_`, `-` and `+`; anything visible in ASCII
 # is let through, but never a space, a control character or a letter an HTTP header cannot carry.
 TOKEN_RE = re.compile(r"[\x21-\x7e]{1,1024}")
-TEST_USER_TAG = "harness-test"
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from vcr.serializers import yamlserializer
 
-from harness.audit import audit_paths
-from harness.audit_report import AuditFinding, AuditReport, render_audit
-from harness.audit_rules import mask, shannon_entropy
-from harness.audit_text import scan_text
 from harness.errors import ConfigError, InputError
+from harness.secrets.audit import audit_paths
+from harness.secrets.audit.report import AuditFinding, AuditReport, render_audit
+from harness.secrets.audit.rules import mask, shannon_entropy
+from harness.secrets.audit.text import scan_text
 
 DATA = Path(__file__).parent / "data" / "audit"
 LEAKY = DATA / "leaky"
@@ -411,7 +411,7 @@ def test_a_real_token_or_email_listed_as_a_placeholder_is_still_a_finding(tmp_pa
 
 def test_the_scrubbers_own_placeholders_still_pass(tmp_path: Path) -> None:
     """What the vault writes for a token, a key, a phone and an email is trusted under its name."""
-    from harness.vault import Vault, is_placeholder_value
+    from harness.secrets.vault import Vault, is_placeholder_value
 
     vault = Vault()
     written = {kind: vault.learn(kind, value) for kind, value in [

@@ -36,7 +36,7 @@ from harness.cassettes import load_manifest
 from harness.cli import cli
 from harness.destination import ACCEPT, RECORD, claimed
 from harness.errors import ConfigError, InputError
-from harness.fsutil import read_regular
+from harness.inputs import read_bytes
 from harness.recorder import record_scenario
 from harness.sandbox import Sandbox
 
@@ -261,7 +261,7 @@ def test_an_empty_folder_and_a_255_byte_name_are_fine(
     assert sorted(os.listdir(w.work)) == sorted(["rec", name])
 
 
-def test_read_regular_takes_regular_files_only_and_bounds_what_it_reads(w: Work) -> None:
+def test_read_bytes_takes_regular_files_only_and_bounds_what_it_reads(w: Work) -> None:
     """A FIFO, a device, a link: refused at once, never opened for long; a file past the limit: refused."""
     os.mkfifo(w.work / "pipe")
     (w.work / "zero").symlink_to("/dev/zero")
@@ -270,13 +270,13 @@ def test_read_regular_takes_regular_files_only_and_bounds_what_it_reads(w: Work)
         w.work / "pipe": "is a FIFO (named pipe), not a regular file",
         Path("/dev/zero"): "is a device, not a regular file",
         w.work / "zero": "is a symbolic link; a recording holds regular files only",
-        w.work / "big": "larger than 100 bytes, more than a recording file holds",
+        w.work / "big": "101 bytes is larger than a recording file can be",
     }
     for path, expected in cases.items():
         with pytest.raises(InputError) as caught:
-            read_regular(path, limit=100)
+            read_bytes(path, limit=100, follow=False)
         assert str(caught.value) == f"{path}: {expected}"
-    assert read_regular(w.work / "big", limit=101) == b"x" * 101
+    assert read_bytes(w.work / "big", limit=101, follow=False) == b"x" * 101
 
 
 # -- unreadable, read-only, full -------------------------------------------------------------------
@@ -649,8 +649,7 @@ def _stage_signal_run(w: Work, command: str, state: str, monkeypatch: pytest.Mon
     _recorded(monkeypatch)
     # The write is what is under test; replay is checked in its own tests above.
     monkeypatch.setattr(harness.acceptance, "replay_recording",
-                        lambda **kwargs: harness.replay.ReplayReport(results=(), failure=None,
-                                                                     failed_step=None))
+                        lambda **kwargs: harness.replay.ReplayReport(results=(), failure=None))
     monkeypatch.setattr(harness.cli, "ACCEPTED_DIR", Path("cassettes"))
     return destination
 

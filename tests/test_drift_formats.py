@@ -25,7 +25,7 @@ from harness.drift import compute_drift
 from harness.drift.documented import Documents, load_documents
 from harness.drift.formats import FormatClassifier, api_hosts
 from harness.errors import ConfigError
-from harness.vault import Vault
+from harness.secrets.vault import Vault
 
 
 @pytest.fixture

@@ -451,8 +451,6 @@ def test_the_odd_names_used_above_are_valid_recordings(world: World) -> None:
     shutil.rmtree(world.work / "my recs")
 
 
-@pytest.mark.xfail(strict=True, reason="harness/drift/shape.py still parses bodies with json.loads; "
-                   "it is to call harness.inputs.parse_json (the drift package's owner)")
 def test_drift_refuses_a_deeply_nested_body(world: World) -> None:
     """A body nested 200,000 deep is exit 2 naming the cassette, as replay says it, not a crash."""
     result = CliRunner().invoke(cli, ["drift", "rec", world.damaged(_deep_body)])

@@ -8,9 +8,9 @@ import json
 import pytest
 from vcr.request import Request
 
-from harness.leaks import find_leaks
-from harness.scrub import Scrubber, discover_json, scrub_body_text
-from harness.vault import Vault
+from harness.secrets.leaks import find_leaks
+from harness.secrets.scrub import Scrubber, discover_json, scrub_body_text
+from harness.secrets.vault import Vault
 
 TOKEN = "y_NbAkKc66ryYTWUXYEu"
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90"

@@ -18,10 +18,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from harness.cassettes import Interaction, Recording
+from harness.client import RETRY_STATUSES
 from harness.drift.formats import FormatClassifier, api_hosts
 from harness.drift.nodes import UNTYPED
 from harness.drift.noise import normalise_text as normalise_text  # re-exported: tests use it
 from harness.drift.shape import ENUM_FIELDS, ShapeBuilder
+from harness.errors import InputError
 
 # Headers whose presence depends on the transport or the server software, not on the API:
 # `content-length` and `transfer-encoding` swap with the body size, CDNs add or drop the rest.
@@ -30,11 +32,6 @@ _TRANSPORT_HEADERS = frozenset({
     "age", "connection", "content-encoding", "content-length", "content-type", "date",
     "keep-alive", "server", "set-cookie", "transfer-encoding", "via",
 })
-
-# Failures a client retries; when a logical interaction also holds a final answer, the retried
-# attempts before it say nothing about the API's contract.
-_TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-
 
 @dataclass(frozen=True)
 class LogicalInteraction:
@@ -73,7 +70,10 @@ def normalise_recording(recording: Recording, *, owned: frozenset[str] | None = 
         slug = step.entry.slug
         steps[slug] = {}
         for position, logical in enumerate(logical_interactions(step.interactions), start=1):
-            steps[slug][position] = interaction_tree(logical, builder())
+            try:
+                steps[slug][position] = interaction_tree(logical, builder())
+            except InputError as exc:
+                raise InputError(f"{step.path}: {exc}", hint=exc.hint) from None
             labels[slug, position] = logical.label
     return NormalisedRecording(slugs=tuple(steps), tree={"steps": steps}, labels=labels)
 
@@ -207,5 +207,6 @@ def body_text(interaction: Interaction) -> str:
 
 
 def _settled(run: list[Interaction]) -> tuple[Interaction, ...]:
-    final = [i for i in run if status_code(i) not in _TRANSIENT_STATUSES]
+    # Failures a client retries say nothing about the API's contract when a final answer follows.
+    final = [i for i in run if status_code(i) not in RETRY_STATUSES]
     return tuple(final or run)

@@ -47,6 +47,7 @@ from harness.drift.nodes import (
     variant_of,
 )
 from harness.drift.noise import normalise_sentence
+from harness.inputs import nested_too_deep
 
 # Fields whose values form a small vocabulary worth comparing between recordings.
 ENUM_FIELDS = frozenset({
@@ -92,10 +93,17 @@ class ShapeBuilder:
             except ValueError:
                 self._root.own_mask |= PLAIN
                 return
-            if type(value) is dict and self._owned is not None:
-                self._add_entities(value)
-            else:
-                self._add(value, self._root, True)
+            except RecursionError:
+                raise nested_too_deep() from None
+            # json.loads bounds nothing here, for speed (a page of 10,000 incidents is parsed in
+            # the time of two bounded parses); a body too deep for the walk is refused the same way.
+            try:
+                if type(value) is dict and self._owned is not None:
+                    self._add_entities(value)
+                else:
+                    self._add(value, self._root, True)
+            except RecursionError:
+                raise nested_too_deep() from None
 
     def tree(self) -> ShapeTree:
         """The shape as plain dicts and sets, ready for deepdiff."""

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from harness.inputs import parse_json
 from harness.specs.departures import Api
 from harness.specs.documents import Spec, api_for_path, load_spec
 from harness.specs.keys import key_differences
@@ -73,7 +74,7 @@ def validate_interaction(
     ]
     if keys and 200 <= status < 300 and body:
         try:
-            decoded = json.loads(body)
+            decoded = parse_json(body)
         except ValueError:
             return problems  # validate_response has already said the body is not JSON
         problems += key_differences(method=method, path=path, status=status, body=decoded)

@@ -15,7 +15,7 @@ from figures import BenchResult, Figure, Target
 from memory import can_fork, rss_in_child, traced_peak
 from profiling import top_costs
 
-from harness.audit import audit_paths
+from harness.secrets.audit import audit_paths
 
 NAME = "audit"
 FULL_MB = (2, 20)

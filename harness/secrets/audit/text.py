@@ -2,7 +2,7 @@
 
 Each file is read line by line, so every spot carries the exact line (and column) where its text
 sits.  Fields are followed across lines (a YAML key whose value is on the next line, a HAR
-name/value pair), and the rules in `harness.audit_rules` are applied to the text as written and to
+name/value pair), and the rules in `harness.secrets.audit.rules` are applied to the text as written and to
 what it decodes to: JSON escapes, URL encoding, base64 runs and vcrpy's ``!!binary`` blocks (gzip
 included).  A secret found in decoded text is reported where its encoded text sits.
 """
@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from harness.audit_rules import RULES, field_hit, text_hits
+from harness.secrets.audit.rules import RULES, field_hit, text_hits
 
 MAX_DEPTH = 4
 MAX_INFLATED_BYTES = 16 * 1024 * 1024

@@ -16,7 +16,7 @@ Rules, in the order they claim a value that more than one of them matches:
 
 Obvious placeholders (``<API_KEY>``, ``${TOKEN}``, ``xxxxxxxx``, anything saying redacted or
 scrubbed) pass every rule; the scanner adds the placeholders a harness manifest lists.  Deliberate
-exceptions live in an allowlist (`harness.audit_allow`), each with the reason it is safe.
+exceptions live in an allowlist (`harness.secrets.audit.allow`), each with the reason it is safe.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from harness.secrets.patterns import SUBDOMAIN_PLACEHOLDER, is_pagerduty_host, is_reserved_domain
+
 API_KEY = "pagerduty-api-key"
 BEARER = "bearer-token"
 INTEGRATION_KEY = "pagerduty-integration-key"
@@ -37,14 +39,6 @@ SUBDOMAIN = "pagerduty-subdomain"
 ENTROPY = "high-entropy-secret"
 RULES = (API_KEY, BEARER, INTEGRATION_KEY, EMAIL, PHONE, SUBDOMAIN, ENTROPY)
 
-RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
-RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
-# PagerDuty's own hosts (REST, Events, web app, OAuth, avatars, calendar feeds, docs, status)
-# plus the scrubbed account subdomain; any other `<name>.pagerduty.com` names a customer account.
-PAGERDUTY_HOSTS = frozenset({
-    "api", "api.eu", "events", "events.eu", "app", "identity", "pd-static-assets", "webcal",
-    "developer", "support", "www", "status", "subdomain", "subdomain.eu",
-})
 ENTROPY_BITS_PER_CHAR = 3.0
 ENTROPY_MIN_LENGTH = 12
 
@@ -126,14 +120,15 @@ def text_hits(text: str) -> Iterator[Hit]:
     if "@" in text:
         for match in _EMAIL_TEXT.finditer(text):
             domain = match[2].lower()
-            if not _reserved_domain(domain) and domain.rsplit(".", 1)[1] not in _IMAGE_TLDS:
+            if not is_reserved_domain(domain) and domain.rsplit(".", 1)[1] not in _IMAGE_TLDS:
                 yield _hit(EMAIL, match, 1)
     for match in _PHONE_TEXT.finditer(text):
         if _real_phone(match[1]):
             yield _hit(PHONE, match, 1)
     if "pagerduty.com" in lowered:
         for match in _SUBDOMAIN_TEXT.finditer(text):
-            if match[1].lower() not in PAGERDUTY_HOSTS:
+            label = match[1].lower().removesuffix(".eu")
+            if not is_pagerduty_host(label) and label != SUBDOMAIN_PLACEHOLDER:
                 yield _hit(SUBDOMAIN, match, 1)
 
 
@@ -176,12 +171,6 @@ def mask(value: str) -> str:
 
 def _hit(rule: str, match: re.Match[str], group: int) -> Hit:
     return Hit(rule, match[group], match.start(group), _MESSAGES[rule])
-
-
-def _reserved_domain(domain: str) -> bool:
-    if domain.rsplit(".", 1)[-1] in RESERVED_TLDS:
-        return True
-    return any(domain == d or domain.endswith("." + d) for d in RESERVED_EMAIL_DOMAINS)
 
 
 def _real_phone(value: str) -> bool:

@@ -9,24 +9,20 @@ the numbering follows first sight, so two recordings of the same scenario get th
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import string
 from collections import Counter
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
 
-SUBDOMAIN_PLACEHOLDER = "subdomain"
-RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
-RESERVED_EMAIL_SUFFIXES = (".example", ".test", ".invalid", ".localhost")
+from harness.secrets.patterns import (
+    SUBDOMAIN_PLACEHOLDER,
+    TEST_USER_TAG,
+    is_reserved_email,
+    text_encodings,
+)
+
 # Values shorter than this are too common to replace in free text without mangling it.
 MIN_FREE_TEXT = 4
-TEST_USER_TAG = "harness-test"
-
-
-def is_reserved_email(address: str) -> bool:
-    domain = address.rsplit("@", 1)[-1].lower()
-    return domain in RESERVED_EMAIL_DOMAINS or domain.endswith(RESERVED_EMAIL_SUFFIXES)
 
 
 class Vault:
@@ -88,8 +84,9 @@ class Vault:
             for real, placeholder in self._placeholders.items():
                 if len(real) < MIN_FREE_TEXT and self._kinds[real] == "name":
                     continue
-                for encode in _FORMS:
-                    self._forms.setdefault(encode(real), encode(placeholder))
+                for (_, encoded), (_, replacement) in zip(
+                        text_encodings(real), text_encodings(placeholder), strict=True):
+                    self._forms.setdefault(encoded, replacement)
             alternatives = sorted(self._forms, key=len, reverse=True)
             if not alternatives:
                 return None
@@ -115,23 +112,6 @@ class Vault:
             owner_local, _, owner_domain = owner.partition("@")
             return f"{owner_local}+{tag}@{owner_domain}"
         return f"person-{number}@example.com"
-
-
-def _json_escaped(value: str) -> str:
-    return json.dumps(value)[1:-1]
-
-
-def _json_ascii_escaped(value: str) -> str:
-    return json.dumps(value, ensure_ascii=True)[1:-1]
-
-
-_FORMS = (
-    lambda v: v,
-    _json_escaped,
-    _json_ascii_escaped,
-    lambda v: quote(v, safe=""),
-    lambda v: quote_plus(v, safe=""),
-)
 
 
 def _phone(value: str, number: int) -> str:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus
 
-from harness.vault import MIN_FREE_TEXT, Vault
+from harness.secrets.patterns import text_encodings
+from harness.secrets.vault import MIN_FREE_TEXT, Vault
 
 # A base64 fragment shorter than this matches by chance too often to mean anything.
 MIN_BASE64 = 8
@@ -62,11 +61,7 @@ def _is_mapping_key(line: str, start: int, end: int) -> bool:
 
 
 def _encodings(secret: str) -> Iterator[tuple[str, str]]:
-    yield "raw", secret
-    yield "URL-encoded", quote(secret, safe="")
-    yield "URL-encoded", quote_plus(secret, safe="")
-    yield "JSON-escaped", json.dumps(secret)[1:-1]
-    yield "JSON-escaped", json.dumps(secret, ensure_ascii=False)[1:-1]
+    yield from text_encodings(secret)
     raw = secret.encode()
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         for offset in range(3):

@@ -2,8 +2,8 @@
 
 A directory is searched recursively (hidden directories skipped) for ``.yaml``, ``.yml``,
 ``.json`` and ``.har`` files; a file named on its own is scanned whatever its suffix.  Each file
-is read line by line (`harness.audit_text`), so every finding carries the exact line (and column)
-where its text sits, and the rules in `harness.audit_rules` see through the encodings recorders
+is read line by line (`harness.secrets.audit.text`), so every finding carries the exact line (and column)
+where its text sits, and the rules in `harness.secrets.audit.rules` see through the encodings recorders
 use: JSON held in a YAML or JSON string, JSON escapes (``\\u0040``), URL encoding (``%40``),
 base64 runs and vcrpy's ``!!binary`` blocks (gzip included).  A secret found in decoded text is
 reported where its encoded text sits.
@@ -12,14 +12,14 @@ Known-safe values come from two places:
 
 - a harness ``manifest.json`` beside a scanned file: a value under ``"placeholders"`` (what the
   scrubber wrote in place of a token, key, email or subdomain) passes when it has the shape the
-  scrubber gives it (`harness.vault.is_placeholder_value`: emails on reserved example domains, a
+  scrubber gives it (`harness.secrets.vault.is_placeholder_value`: emails on reserved example domains, a
   key derived from its own name), so a real token or email listed there is still reported;
-- the allowlist (`harness.audit_allow`), ``.harness-audit-allow.toml`` (found in the working
+- the allowlist (`harness.secrets.audit.allow`), ``.harness-audit-allow.toml`` (found in the working
   directory or a parent, up to the repository root, or named with ``--allowlist``), one
   ``[[allow]]`` table per exception::
 
       [[allow]]
-      rule = "email-address"                 # a rule id from harness.audit_rules.RULES
+      rule = "email-address"                 # a rule id from harness.secrets.audit.rules.RULES
       sha256 = "9f86d0818...b0f00a08"        # or value = "...", or pattern = "regex" (full match)
       path = "cassettes/*.yaml"              # optional; fnmatch glob relative to this file's folder
       reason = "The public on-call alias, printed on our status page."   # required
@@ -32,14 +32,14 @@ import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from harness.audit_allow import Allowlist, find_allowlist, load_allowlist
-from harness.audit_report import AuditFinding, AuditReport
-from harness.audit_rules import mask
-from harness.audit_text import scan_text
 from harness.cassettes import MANIFEST_NAME, load_manifest
 from harness.errors import InputError
 from harness.inputs import read_bytes
-from harness.vault import is_placeholder_value
+from harness.secrets.audit.allow import Allowlist, find_allowlist, load_allowlist
+from harness.secrets.audit.report import AuditFinding, AuditReport
+from harness.secrets.audit.rules import mask
+from harness.secrets.audit.text import scan_text
+from harness.secrets.vault import is_placeholder_value
 
 RECORDING_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".har"})
 

@@ -39,10 +39,6 @@ class AuditReport:
     findings: tuple[AuditFinding, ...]
     files_scanned: int
 
-    @property
-    def clean(self) -> bool:
-        return not self.findings
-
 
 def render_audit(report: AuditReport, *, fmt: str) -> str:
     """Render an audit report as ``text`` or ``json``."""

@@ -1,6 +1,6 @@
 """The audit allowlist: deliberate exceptions, each with the reason it is safe.
 
-Its format is described in `harness.audit`; every defect in it is a `ConfigError` naming the entry.
+Its format is described in `harness.secrets.audit`; every defect in it is a `ConfigError` naming the entry.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.audit_rules import RULES
 from harness.errors import ConfigError, InputError
 from harness.inputs import read_text
+from harness.secrets.audit.rules import RULES
 
 ALLOWLIST_NAME = ".harness-audit-allow.toml"
 # Thousands of entries fit in a megabyte; more is not an allowlist anyone reviews.

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from vcr.request import Request
 
-from harness.vault import Vault, is_reserved_email
+from harness.secrets.patterns import EMAIL_RE, is_pagerduty_host, is_reserved_email
+from harness.secrets.vault import Vault
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Written-out phone numbers: +1 415 867 5309, (415) 867-5309, 415-867-5309; not dates or times.
 PHONE_RE = re.compile(
     r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-])")
 PD_HOST_RE = re.compile(r"\b([a-z0-9][a-z0-9-]*)\.(?:eu\.)?pagerduty\.com\b", re.IGNORECASE)
-PAGERDUTY_HOSTS = frozenset({"api", "events", "app", "developer", "support", "www", "status", "eu"})
 AUTH_RE = re.compile(r"(?:token=\"?|Bearer\s+)([^\"\s,]+)", re.IGNORECASE)
 COOKIE_RE = re.compile(r"(?:^|[;,]\s*)[^=;,\s]+=([^;,]+)")
 KEY_FIELDS = frozenset({"integration_key", "routing_key", "service_key", "token", "api_key",
@@ -46,7 +45,7 @@ def discover_text(vault: Vault, text: str) -> None:
         if not is_reserved_email(email):
             vault.learn("email", email)
     for label in PD_HOST_RE.findall(text):
-        if label.lower() not in PAGERDUTY_HOSTS:
+        if not is_pagerduty_host(label):
             vault.learn("subdomain", label.lower())
 
 
@@ -223,14 +222,3 @@ def _text(value: Any) -> str:
         return value.decode("utf-8", errors="replace")
     return str(value) if value is not None else ""
 
-
-def iter_strings(node: Any) -> Iterator[str]:
-    """Every string in a nested structure (used by the fail-closed check)."""
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from iter_strings(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_strings(item)

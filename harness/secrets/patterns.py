@@ -1,0 +1,55 @@
+"""What the scrubber, the vault, the leak check and the settings must agree on, in one place.
+
+The audit (`harness.secrets.audit`) keeps detectors of its own on purpose: it is a second
+opinion on recordings, and a blind spot shared with the scrubber would hide exactly what it is
+there to find.  It shares only the facts below, which are not a matter of opinion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
+
+# The test user's address is the From address plus-addressed with this tag; replay derives it
+# from the From placeholder, so the scrubber and the settings must write the same tag.
+TEST_USER_TAG = "harness-test"
+SUBDOMAIN_PLACEHOLDER = "subdomain"
+# RFC 2606 / RFC 6761: domains that can never reach a person.
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+# First labels of `<label>.pagerduty.com` (or `<label>.eu.pagerduty.com`) that are PagerDuty's own
+# hosts (REST, Events, web app, OAuth, avatars, calendar feeds, docs, status); any other label is
+# a customer account's subdomain.
+PAGERDUTY_HOST_LABELS = frozenset({
+    "api", "events", "app", "identity", "pd-static-assets", "webcal", "developer", "support", "www",
+    "status", "eu",
+})
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def is_reserved_domain(domain: str) -> bool:
+    """Whether `domain` is (under) a reserved example domain or top-level domain."""
+    domain = domain.lower().rstrip(".")
+    if domain.rsplit(".", 1)[-1] in RESERVED_TLDS:
+        return True
+    return any(domain == d or domain.endswith("." + d) for d in RESERVED_EMAIL_DOMAINS)
+
+
+def is_reserved_email(address: str) -> bool:
+    return is_reserved_domain(address.rsplit("@", 1)[-1])
+
+
+def is_pagerduty_host(subdomain: str) -> bool:
+    """Whether `subdomain` (what precedes `.pagerduty.com`) is PagerDuty's own, not an account's."""
+    return subdomain.lower().removesuffix(".eu") in PAGERDUTY_HOST_LABELS
+
+
+def text_encodings(value: str) -> Iterator[tuple[str, str]]:
+    """`value` as it may stand in a recording's text: raw, JSON-escaped and URL-encoded."""
+    yield "raw", value
+    yield "JSON-escaped", json.dumps(value)[1:-1]
+    yield "JSON-escaped", json.dumps(value, ensure_ascii=False)[1:-1]
+    yield "URL-encoded", quote(value, safe="")
+    yield "URL-encoded", quote_plus(value, safe="")
