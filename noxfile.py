@@ -45,7 +45,7 @@ def bench(session: nox.Session) -> None:
 def spec(session: nox.Session) -> None:
     """Download PagerDuty's OpenAPI documents (pinned commit, sha256-checked) into the tests' cache."""
     session.install("-e", ".[test]")
-    session.run("python", "-m", "harness.specs", *session.posargs)
+    session.run("python", "-m", "harness.openapi", *session.posargs)
 
 
 @nox.session(default=False)

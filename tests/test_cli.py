@@ -162,3 +162,28 @@ def test_a_saved_traceback_is_redacted(text: str, redacted: str) -> None:
     secrets = known_secrets({"token": "x", "from_email": "ops.oncall@acme-corp.io"}, environ={})
     assert secrets == ["ops.oncall@acme-corp.io"]
     assert redact(text, secrets) == redacted
+
+
+def test_every_module_but_the_spec_checks_imports_without_openapi_core() -> None:
+    """A plain install (no `spec` extra) imports every module of the package but harness.specs."""
+    import subprocess
+    import sys
+
+    program = """
+import builtins, importlib, pkgutil, harness
+real = builtins.__import__
+def guarded(name, *args, **kwargs):
+    if name.split(".")[0] == "openapi_core":
+        raise ImportError("openapi_core is not installed")
+    return real(name, *args, **kwargs)
+builtins.__import__ = guarded
+names = sorted(m.name for m in pkgutil.walk_packages(harness.__path__, "harness.")
+               if not m.name.startswith("harness.specs") and m.name != "harness.openapi.__main__"
+               and m.name != "harness.__main__")
+for name in names:
+    importlib.import_module(name)
+print(len(names))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 60

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import specs
+from harness import openapi
 from harness.errors import InputError
-from harness.specs import documents, fetch
+from harness.openapi import fetch, locate
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 FILES = {"REST/openapiv3.json": b'{"openapi": "3.0.2", "x": "rest"}',
@@ -65,7 +65,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME is the test's own folder, and no XDG_CACHE_HOME or HARNESS_OPENAPI_DIR leaks in."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.delenv(specs.ENV_VAR, raising=False)
+    monkeypatch.delenv(openapi.ENV_VAR, raising=False)
     return tmp_path / "home"
 
 
@@ -79,7 +79,7 @@ def test_cache_dir_is_under_the_users_cache_per_commit(home: Path, monkeypatch: 
 @pytest.mark.spec
 def test_pins_match_the_documents_the_checks_use() -> None:
     """The pinned digests are those of the documents in use (../shared's copy in CI)."""
-    folder = specs.openapi_dir()
+    folder = openapi.openapi_dir()
     assert {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
             for name in fetch.PINS} == dict(fetch.PINS)
 
@@ -124,7 +124,7 @@ def test_a_download_that_fails_its_sha256_is_never_written(origin: Origin, tmp_p
 def test_main_reports_a_missing_file_with_error_and_next(
     origin: Origin, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`python -m harness.specs` exits 2 with error:/next: when the commit lacks a file."""
+    """`python -m harness.openapi` exits 2 with error:/next: when the commit lacks a file."""
     code = fetch.main(["--base-url", origin.url, "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     assert code == 2
@@ -137,13 +137,13 @@ def test_loader_looks_in_env_then_shared_then_cache(
 ) -> None:
     """HARNESS_OPENAPI_DIR wins; then ../shared/pagerduty-openapi; then the cache `nox -s spec` fills."""
     shared, cache = tmp_path / "shared", fetch.cache_dir()
-    monkeypatch.setattr(documents, "DEFAULT_DIR", shared)
-    assert specs.openapi_dir() == cache  # nothing anywhere: the cache is where they belong
-    assert "run `nox -s spec` to download them into" in specs.missing_reason()
+    monkeypatch.setattr(locate, "DEFAULT_DIR", shared)
+    assert openapi.openapi_dir() == cache  # nothing anywhere: the cache is where they belong
+    assert "run `nox -s spec` to download them into" in openapi.missing_reason()
     for folder in (cache, shared):
-        for name in specs.DOCUMENTS.values():
+        for name in openapi.DOCUMENTS.values():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_text("{}")
-        assert specs.openapi_dir() == folder
-    monkeypatch.setenv(specs.ENV_VAR, str(tmp_path / "chosen"))
-    assert specs.openapi_dir() == tmp_path / "chosen"
+        assert openapi.openapi_dir() == folder
+    monkeypatch.setenv(openapi.ENV_VAR, str(tmp_path / "chosen"))
+    assert openapi.openapi_dir() == tmp_path / "chosen"

@@ -23,8 +23,8 @@ from harness.drift.compare import compute_drift
 from harness.drift.model import DriftReport
 from harness.errors import ConfigError, InputError
 from harness.inputs import parse_json, read_text
+from harness.openapi import ENV_VAR, openapi_dir
 
-ENV_VAR = "HARNESS_OPENAPI_DIR"
 DOCUMENTS = {"rest": "REST/openapiv3.json", "events": "events-v2/openapiv3.json"}
 # The REST document is 2.7 MB; anything this big is not one.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -56,12 +56,6 @@ def documents_dir(explicit: Path | None = None) -> Path | None:
     """Where the documents are: `--spec DIR`, else the harness's locator (env var, cached copy)."""
     if explicit is not None:
         return explicit
-    try:
-        # The one line that knows where the project keeps PagerDuty's documents.
-        from harness.specs.documents import openapi_dir
-    except ImportError:
-        configured = os.environ.get(ENV_VAR)
-        return Path(configured) if configured else None
     return openapi_dir()
 
 

@@ -6,8 +6,10 @@ or the document contradicts its own examples.  Each patch is a JSON Patch (RFC 6
 schema location, so nothing is loosened in bulk, and a patch that no longer fits a refreshed
 document fails loudly instead of silently.
 
-- `documents`: where the documents are, loading, patching and caching them, their examples;
-- `fetch`: downloading the pinned documents into the user's cache (`nox -s spec`);
+It needs the `spec` extra (openapi-core: `pip install 'harness[spec]'`, which the test extra
+includes); where the documents are, and fetching them, is `harness.openapi`, which does not.
+
+- `documents`: loading, patching and caching the documents, their examples;
 - `live`: the live answers' details the sandbox copies, with their public evidence;
 - `departures`: the departure list;
 - `validation`: requests, responses and vcrpy interactions checked against the documents;
@@ -16,11 +18,17 @@ document fails loudly instead of silently.
 - `patch`: the JSON Patch and JSON Pointer operations the departures use.
 """
 
-from harness.specs.departures import DEPARTURES, Api, Departure
-from harness.specs.documents import (
+from harness.openapi import (
     DEFAULT_DIR,
     DOCUMENTS,
     ENV_VAR,
+    Api,
+    missing_documents,
+    missing_reason,
+    openapi_dir,
+)
+from harness.specs.departures import DEPARTURES, Departure
+from harness.specs.documents import (
     Example,
     Spec,
     api_for_path,
@@ -28,9 +36,6 @@ from harness.specs.documents import (
     build_spec,
     load_document,
     load_spec,
-    missing_documents,
-    missing_reason,
-    openapi_dir,
     spec_examples,
 )
 from harness.specs.keys import key_differences

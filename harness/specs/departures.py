@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.openapi.locate import Api
 from harness.specs.patch import Op
-
-Api = Literal["rest", "events"]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +20,9 @@ from urllib.parse import urlsplit
 from openapi_core import Config, OpenAPI
 
 from harness.errors import ConfigError, InputError
-from harness.specs.departures import DEPARTURES, Api, Departure
-from harness.specs.fetch import cache_dir
+from harness.openapi.locate import DOCUMENTS, ENV_VAR, Api, openapi_dir
+from harness.specs.departures import DEPARTURES, Departure
 from harness.specs.patch import apply_op, resolve
-
-ENV_VAR = "HARNESS_OPENAPI_DIR"
-DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "pagerduty-openapi"
-DOCUMENTS: dict[Api, str] = {"rest": "REST/openapiv3.json", "events": "events-v2/openapiv3.json"}
 
 
 @dataclass(frozen=True)
@@ -60,32 +55,6 @@ class Example:
     def id(self) -> str:
         """Stable name such as ``getIncident/200/response`` or ``createUser/request/request``."""
         return f"{self.operation_id}/{self.status or 'request'}/{self.name}"
-
-
-def openapi_dir() -> Path:
-    """The directory holding PagerDuty's documents.
-
-    `HARNESS_OPENAPI_DIR` when set (complete or not: the user chose it); else the shared copy, else
-    the cache `nox -s spec` fills, whichever holds them all; else the cache, where they belong.
-    """
-    configured = os.environ.get(ENV_VAR)
-    if configured:
-        return Path(configured)
-    cached = cache_dir()
-    return next((d for d in (DEFAULT_DIR, cached) if not missing_documents(d)), cached)
-
-
-def missing_reason() -> str:
-    """Why the spec checks cannot run here, and the command that fixes it."""
-    missing = ", ".join(str(p) for p in missing_documents())
-    return (f"PagerDuty OpenAPI documents not found (missing: {missing}); run `nox -s spec` to "
-            f"download them into {cache_dir()}, or set {ENV_VAR} to a folder holding them")
-
-
-def missing_documents(directory: Path | None = None) -> list[Path]:
-    """The document files that are absent from `directory` (default `openapi_dir()`)."""
-    base = directory or openapi_dir()
-    return [base / name for name in DOCUMENTS.values() if not (base / name).is_file()]
 
 
 def load_document(*, api: Api, patched: bool = True, directory: Path | None = None) -> Any:

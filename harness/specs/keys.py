@@ -13,7 +13,8 @@ from typing import Any
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
 
-from harness.specs.departures import DEPARTURES, Api, Departure
+from harness.openapi import Api
+from harness.specs.departures import DEPARTURES, Departure
 from harness.specs.documents import api_for_path, load_spec, spec_examples
 from harness.specs.problems import Problem
 

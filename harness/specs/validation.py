@@ -17,7 +17,7 @@ from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from harness.inputs import parse_json
-from harness.specs.departures import Api
+from harness.openapi import Api
 from harness.specs.documents import Spec, api_for_path, load_spec
 from harness.specs.keys import key_differences
 from harness.specs.problems import Problem, problems_from

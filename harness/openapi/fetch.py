@@ -4,7 +4,7 @@ The project does not ship the documents (they carry no licence), so someone with
 fetches them once: each file comes from `PagerDuty/api-schema` at `COMMIT`, is checked against its
 pinned sha256 and lands, atomically, in `~/.cache/harness/pagerduty-openapi/<commit>/` (under
 `$XDG_CACHE_HOME` when set) with the upstream sub-folders, where `documents.openapi_dir` finds it.
-Run it as `python -m harness.specs [--base-url URL] [--cache DIR]`.
+Run it as `python -m harness.openapi [--base-url URL] [--cache DIR]`.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def _sha256(body: bytes) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Fetch the documents, printing where they are; `error:`/`next:` and exit 2 on failure."""
-    parser = argparse.ArgumentParser(prog="python -m harness.specs", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m harness.openapi", description=__doc__)
     parser.add_argument("--base-url", default=BASE_URL, help="where <commit>/reference/ is served")
     parser.add_argument("--cache", type=Path, help="the folder to fill (default: the user's cache)")
     options = parser.parse_args(argv)
