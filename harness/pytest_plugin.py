@@ -46,7 +46,8 @@ def harness_recording(pytestconfig: pytest.Config) -> Recording:
     try:
         return load_recording(path)
     except HarnessError as exc:
-        raise pytest.UsageError(f"harness: {exc} ({exc.hint})") from None
+        # A fixture's UsageError would fail every test that uses it; exiting names the cause once.
+        pytest.exit(f"harness: {exc} ({exc.hint})", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,24 @@
-"""Shared test configuration: tests marked `spec` need PagerDuty's OpenAPI documents."""
+"""Shared test configuration: the sandbox fixture, and the skip of `spec` tests without documents."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from harness import openapi
+from harness.sandbox import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """A fresh sandbox on loopback with the empty account: only what the test makes is in it.
+
+    Events become incidents at once; tests that need other teams' data, a delay or faults start
+    a `Sandbox(...)` of their own.
+    """
+    with Sandbox(account="empty", incident_delay=0) as running:
+        yield running
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -73,5 +73,5 @@ def test_plugin_reports_a_missing_recording_as_usage_error(pytester: pytest.Pyte
             pass
     """)
     result = pytester.runpytest(f"--harness-recording={pytester.path / 'none'}", "-p", "no:cacheprovider")
-    assert result.ret != 0
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*harness: *none: no recording directory there*"])

@@ -16,7 +16,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -405,12 +405,6 @@ def test_a_disk_filling_up_while_writing_leaves_the_old_recording(
 
 
 # -- record: refused before any request ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(incident_delay=0) as sb:
-        yield sb
 
 
 def test_record_refuses_before_any_request(w: Work, sandbox: Sandbox) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -125,12 +124,6 @@ def test_backoff_is_jittered() -> None:
 # -- the sleeps the client asks for, against the sandbox ----------------------------------------------
 
 
-@pytest.fixture
-def sb() -> Iterator[Sandbox]:
-    with Sandbox(account="empty", incident_delay=0) as sandbox:
-        yield sandbox
-
-
 def census_of(sb: Sandbox, name: str) -> int:
     return sum(u.name == name for u in sb.account.snapshot().users.values())
 
@@ -147,66 +140,66 @@ def _client(sb: Sandbox, sleeps: list[float], *, policy: RetryPolicy, timeout: f
     ("retry-after", 600, [60.0]),
 ])
 def test_client_sleeps_what_a_429_asks_up_to_the_cap(
-    sb: Sandbox, headers: str, seconds: int, expected: list[float],
+    sandbox: Sandbox, headers: str, seconds: int, expected: list[float],
 ) -> None:
     """The client's only sleep before its retry is the server's wait, capped at max_delay."""
     sleeps: list[float] = []
-    sb.faults.add(Fault(method="GET", path="/users", status=429, headers=headers, seconds=seconds))
-    response = _client(sb, sleeps, policy=RetryPolicy()).get("/users")
+    sandbox.faults.add(Fault(method="GET", path="/users", status=429, headers=headers, seconds=seconds))
+    response = _client(sandbox, sleeps, policy=RetryPolicy()).get("/users")
     assert response.status_code == 200
     assert sleeps == expected
 
 
 def test_client_backs_off_exponentially_on_5xx_and_bare_429s(
-    sb: Sandbox, monkeypatch: pytest.MonkeyPatch,
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Four failures without hints give four jittered waits under 0.5, 1, 2 and the 3 s cap."""
     ranges = _upper_bound(monkeypatch)
     sleeps: list[float] = []
     for status, headers in ((503, "ratelimit"), (429, "none"), (502, "ratelimit"), (500, "ratelimit")):
-        sb.faults.add(Fault(method="GET", path="/users", nth=len(sb.faults.faults) + 1, status=status,
+        sandbox.faults.add(Fault(method="GET", path="/users", nth=len(sandbox.faults.faults) + 1, status=status,
                             headers=headers))
     policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=3)
-    assert _client(sb, sleeps, policy=policy).get("/users").status_code == 200
+    assert _client(sandbox, sleeps, policy=policy).get("/users").status_code == 200
     assert sleeps == [0.5, 1.0, 2.0, 3.0]
     assert ranges == [(0.0, 0.5), (0.0, 1.0), (0.0, 2.0), (0.0, 3.0)]
 
 
-def test_client_gives_up_after_the_last_attempt_with_the_last_answer(sb: Sandbox) -> None:
+def test_client_gives_up_after_the_last_attempt_with_the_last_answer(sandbox: Sandbox) -> None:
     """A 503 that never ends is returned after `attempts` tries and `attempts - 1` sleeps."""
     sleeps: list[float] = []
-    sb.faults.add(Fault(method="GET", path="/users", times=None, status=503))
-    response = _client(sb, sleeps, policy=FAST_RETRY).get("/users")
+    sandbox.faults.add(Fault(method="GET", path="/users", times=None, status=503))
+    response = _client(sandbox, sleeps, policy=FAST_RETRY).get("/users")
     assert response.status_code == 503
-    assert len(sleeps) == 2 and len(sb.faults.fired) == 3
+    assert len(sleeps) == 2 and len(sandbox.faults.fired) == 3
 
 
-def test_refusals_are_not_retried(sb: Sandbox) -> None:
+def test_refusals_are_not_retried(sandbox: Sandbox) -> None:
     """A 404 is PagerDuty's final word: one request, no sleep."""
     sleeps: list[float] = []
-    log = RequestLog(sb)
-    assert _client(sb, sleeps, policy=FAST_RETRY).get("/users/PNOSUCH").status_code == 404
+    log = RequestLog(sandbox)
+    assert _client(sandbox, sleeps, policy=FAST_RETRY).get("/users/PNOSUCH").status_code == 404
     assert sleeps == [] and log.calls == [("GET", "/users/PNOSUCH")]
 
 
 @pytest.mark.parametrize(("status", "waits"), [(503, 0.01), (504, 2.5)])
 def test_an_unclear_create_recovers_before_its_retry(
-    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, status: int, waits: float,
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, status: int, waits: float,
 ) -> None:
     """A 5xx to a create: one wait (a whole timeout after a gateway's 504), then `recover`, then the retry."""
     _upper_bound(monkeypatch)
     sleeps: list[float] = []
     events: list[str] = []
-    client = _client(sb, sleeps, policy=FAST_RETRY, timeout=2.5)
-    sb.faults.add(Fault(method="POST", path="/users", status=status))
+    client = _client(sandbox, sleeps, policy=FAST_RETRY, timeout=2.5)
+    sandbox.faults.add(Fault(method="POST", path="/users", status=status))
     response = client.post("/users", USERS_BODY, recover=lambda: events.append(f"recover after {sleeps}"))
     assert response.status_code == 201
     assert events == [f"recover after {[waits]}"]
-    assert census_of(sb, "Backoff Probe") == 1
+    assert census_of(sandbox, "Backoff Probe") == 1
 
 
 def test_an_unanswered_delete_is_retried_at_once_then_given_time_to_land(
-    sb: Sandbox, monkeypatch: pytest.MonkeyPatch,
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A DELETE answered after the timeout: retried after the backoff, then waited for, a timeout in all."""
     _upper_bound(monkeypatch)
@@ -216,23 +209,23 @@ def test_an_unanswered_delete_is_retried_at_once_then_given_time_to_land(
         sleeps.append(seconds)
         time.sleep(seconds)
 
-    client = Client(api_url=sb.api_url, events_url=sb.events_url, token=sb.token,
-                    from_email=sb.owner_email, timeout=0.2, retry=FAST_RETRY, sleep=sleep)
+    client = Client(api_url=sandbox.api_url, events_url=sandbox.events_url, token=sandbox.token,
+                    from_email=sandbox.owner_email, timeout=0.2, retry=FAST_RETRY, sleep=sleep)
     user_id = client.post("/users", USERS_BODY).json()["user"]["id"]
-    log = RequestLog(sb)
-    sb.faults.add(Fault(method="DELETE", path="/users/*", action="latency", seconds=0.3))
+    log = RequestLog(sandbox)
+    sandbox.faults.add(Fault(method="DELETE", path="/users/*", action="latency", seconds=0.3))
     assert client.delete(f"/users/{user_id}").status_code == 204
     assert sleeps == [0.01, pytest.approx(0.19)]
     assert log.calls == [("DELETE", f"/users/{user_id}")] * 2
-    assert census_of(sb, "Backoff Probe") == 0
+    assert census_of(sandbox, "Backoff Probe") == 0
 
 
-def test_an_unclear_create_without_recover_is_not_retried(sb: Sandbox) -> None:
+def test_an_unclear_create_without_recover_is_not_retried(sandbox: Sandbox) -> None:
     """Without a way to undo it, a create that got a 503 is not sent again: the run stops."""
-    log = RequestLog(sb)
-    sb.faults.add(Fault(method="POST", path="/users", status=503))
+    log = RequestLog(sandbox)
+    sandbox.faults.add(Fault(method="POST", path="/users", status=503))
     with pytest.raises(StepFailed, match="a create got no clear answer and cannot be retried safely"):
-        _client(sb, [], policy=FAST_RETRY).post("/users", USERS_BODY)
+        _client(sandbox, [], policy=FAST_RETRY).post("/users", USERS_BODY)
     assert log.calls == [("POST", "/users")]
 
 

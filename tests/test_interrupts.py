@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -169,12 +169,6 @@ def _signal_inside(sb: Sandbox, held: Fault, cwd: Path, signum: int) -> tuple[in
     _settled(sb)
     assert [fired for fired, _, _ in sb.faults.fired] == [held]
     return process.returncode, stderr
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(account="empty", incident_delay=0) as sb:
-        yield sb
 
 
 SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM, id="SIGTERM")]
