@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import ipaddress
 import math
-import socket
 import stat
 from pathlib import Path
 
@@ -186,7 +184,6 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
                           hint="give 0 or more seconds, e.g. --incident-delay 0.2")
     if faults is not None:
         _check_faults_file(faults)
-    _check_port_free(host, port)
 
     def ready(sb: Sandbox) -> None:
         console = Console(highlight=False, soft_wrap=True)
@@ -217,26 +214,3 @@ def _check_faults_file(path: Path) -> None:
         raise InputError(str(exc), hint=hint) from None
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Refuse a port already in use with error/next; werkzeug would print its own text and exit 1."""
-    if port == 0:
-        return
-    try:
-        family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
-    except ValueError:
-        if host != "localhost":
-            return  # the sandbox refuses a host name itself; binding to one would look it up
-        family = socket.AF_INET
-    try:
-        with socket.socket(family, socket.SOCK_STREAM) as probe:
-            # As the server binds: a port left in TIME_WAIT by a previous run is free to reuse.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise ConfigError(f"port {port} on {host} is already in use by another program",
-                              hint="stop that program, pick another --port, or leave --port out "
-                              "to get a free one") from None
-        raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})",
-                          hint="use --host 127.0.0.1 and a --port from 1024 to 65535, "
-                          "or leave --port out") from None

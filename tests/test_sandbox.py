@@ -951,3 +951,18 @@ def test_owner_phone_splits_into_country_code_and_national_digits(
 ) -> None:
     """Phone contact methods hold the country code apart from the national digits."""
     assert split_phone(phone) == expected
+
+
+def test_a_port_in_use_is_a_config_error_from_python_too() -> None:
+    """`Sandbox(port=N)` on a taken port raises ConfigError naming it; werkzeug never exits the process."""
+    import socket
+
+    from harness.errors import ConfigError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError) as caught, Sandbox(account="empty", port=port):
+            pass
+    assert str(caught.value) == f"port {port} on 127.0.0.1 is already in use by another program"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import ipaddress
 import random
 import re
 import secrets
+import socket
 import string
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -133,18 +136,16 @@ class Sandbox:
         if self.tls:
             self._authority = Authority(self.cert_dir)
             self.ca_path = self._authority.ca_path
-        try:
+        # The sandbox binds its own socket: werkzeug, binding it, prints its own text and exits
+        # the whole process when the port is taken.
+        with _listening(self.host, self.port) as listener:
             server = make_server(
                 self.host, self.port, _not_ready, threaded=True,
                 request_handler=handler_for(self._connections),
                 ssl_context=None if self._authority is None else self._authority.server_context(),
+                fd=listener.fileno(),
             )
-        except OSError as error:
-            raise ConfigError(
-                f"The sandbox cannot listen on {self.host}:{self.port}: {error.strerror}.",
-                hint="Choose another port, or 0 for a free one.",
-            ) from None
-        self.port = server.server_port
+        self.port = server.socket.getsockname()[1]
         host = f"[{self.host}]" if ":" in self.host else self.host
         scheme = "https" if self.tls else "http"
         self.api_url = self.events_url = f"{scheme}://{host}:{self.port}"
@@ -258,6 +259,27 @@ def _check_account(*, account: str, seed: int | None, activity_interval: float |
     if activity_interval is not None and not activity_interval > 0:
         raise ConfigError("The activity interval must be positive.",
                           hint=f"Use a number of seconds, e.g. {INTERVAL}.")
+
+
+@contextlib.contextmanager
+def _listening(host: str, port: int) -> Iterator[socket.socket]:
+    """A socket listening on `host:port` (werkzeug serves a copy of it), or a clear ConfigError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as listener:
+        # As werkzeug binds: a port left in TIME_WAIT by a previous run is free to reuse.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((host, port))
+            listener.listen(128)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(f"port {port} on {host} is already in use by another program",
+                                  hint="stop that program, pick another --port, or leave --port "
+                                  "out to get a free one") from None
+            raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})",
+                              hint="use --host 127.0.0.1 and a --port from 1024 to 65535, "
+                              "or leave --port out") from None
+        yield listener
 
 
 def _check(
