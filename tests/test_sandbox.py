@@ -955,8 +955,6 @@ def test_owner_phone_splits_into_country_code_and_national_digits(
 
 def test_a_port_in_use_is_a_config_error_from_python_too() -> None:
     """`Sandbox(port=N)` on a taken port raises ConfigError naming it; werkzeug never exits the process."""
-    import socket
-
     from harness.errors import ConfigError
 
     with socket.socket() as taken:
