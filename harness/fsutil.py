@@ -1,4 +1,4 @@
-"""File writes that are all or nothing, and reads that never follow a link or hang on a FIFO.
+"""File writes that are all or nothing: a recording staged beside its place, then moved in whole.
 
 A recording is written by `Staging`: every new file is written and fsynced beside its final place
 (in a hidden staging folder on the same file system), then moved in by renames, `manifest.json`
