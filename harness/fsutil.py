@@ -14,7 +14,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from harness.cassettes import MANIFEST_NAME
@@ -99,37 +99,29 @@ class Staging:
 
     def write(self, name: str, data: str | bytes) -> None:
         """Stage file `name` holding `data` (text as UTF-8), on disk before anything moves."""
+        self._stage(name, [data.encode("utf-8") if isinstance(data, str) else data])
+
+    def copy(self, name: str, source: Path, *, limit: int, hint: str) -> None:
+        """Stage file `name` as an exact copy of the regular file `source`, at most `limit` bytes."""
+        with opened_regular(source, hint=hint, follow=False) as reading:
+            self._stage(name, chunks(reading, source, limit=limit, hint=hint))
+
+    def _stage(self, name: str, parts: Iterable[bytes]) -> None:
+        """Write `parts` to the staged file `name` and fsync it, taking a pending signal between parts."""
         raise_pending()
-        payload = data.encode("utf-8") if isinstance(data, str) else data
         try:
             descriptor = self._open(name)
             try:
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(descriptor, view):]
+                for part in parts:
+                    raise_pending()
+                    view = memoryview(part)
+                    while view:
+                        view = view[os.write(descriptor, view):]
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)
         except OSError as exc:
             raise self._error(exc) from None
-
-    def copy(self, name: str, source: Path, *, limit: int, hint: str) -> None:
-        """Stage file `name` as an exact copy of the regular file `source`, at most `limit` bytes."""
-        raise_pending()
-        with opened_regular(source, hint=hint, follow=False) as reading:
-            try:
-                descriptor = self._open(name)
-                try:
-                    for chunk in chunks(reading, source, limit=limit, hint=hint):
-                        raise_pending()
-                        view = memoryview(chunk)
-                        while view:
-                            view = view[os.write(descriptor, view):]
-                    os.fsync(descriptor)
-                finally:
-                    os.close(descriptor)
-            except OSError as exc:
-                raise self._error(exc) from None
 
     def commit(self) -> None:
         """Move the staged files into place, manifest.json last; no signal is taken in between.

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from harness import openapi
+from harness.cassettes import ACCEPTED_DIR
 from harness.sandbox import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A copy of the accepted recording (`cassettes/`) in the test's folder, for the test to edit."""
+    target = tmp_path / "recording"
+    shutil.copytree(ROOT / ACCEPTED_DIR, target)
+    return target
 
 
 @pytest.fixture

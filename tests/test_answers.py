@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,6 @@ from harness.scenario import scenario
 from harness.steps import Run
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "recording"
-    shutil.copytree(ROOT / ACCEPTED_DIR, target)
-    return target
 
 
 def _edit_body(path: Path, change: Any) -> None:

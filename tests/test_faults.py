@@ -157,8 +157,8 @@ def test_client_backs_off_exponentially_on_5xx_and_bare_429s(
     ranges = _upper_bound(monkeypatch)
     sleeps: list[float] = []
     for status, headers in ((503, "ratelimit"), (429, "none"), (502, "ratelimit"), (500, "ratelimit")):
-        sandbox.faults.add(Fault(method="GET", path="/users", nth=len(sandbox.faults.faults) + 1, status=status,
-                            headers=headers))
+        sandbox.faults.add(Fault(method="GET", path="/users", nth=len(sandbox.faults.faults) + 1,
+                                 status=status, headers=headers))
     policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=3)
     assert _client(sandbox, sleeps, policy=policy).get("/users").status_code == 200
     assert sleeps == [0.5, 1.0, 2.0, 3.0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,6 @@ from harness.replay import Replayer
 
 ROOT = Path(__file__).resolve().parent.parent
 RERECORD = "harness record --sandbox && harness accept"
-
-
-@pytest.fixture
-def copy(tmp_path: Path) -> Path:
-    target = tmp_path / "recording"
-    shutil.copytree(ROOT / ACCEPTED_DIR, target)
-    return target
 
 
 def _edit(path: Path, change: Any) -> None:
