@@ -75,6 +75,8 @@ class Manifest:
     owned: dict[str, tuple[str, ...]] | None = None
     # The seed of the busy sandbox account it was recorded on, so the account can be made again.
     sandbox_seed: int | None = None
+    # The scenario it records, as `--scenario` names it (MODULE:ATTRIBUTE); None: the notebook's.
+    scenario: str | None = None
 
     def to_json(self) -> str:
         data = {
@@ -95,6 +97,8 @@ class Manifest:
         if self.sandbox_seed is not None:
             # A whole-word key: the fail-closed check skips keys, not an account name inside one.
             data["seed"] = self.sandbox_seed
+        if self.scenario is not None:
+            data["scenario"] = self.scenario
         return json.dumps(data, indent=2) + "\n"
 
 
@@ -232,7 +236,15 @@ def _manifest_from(data: dict[str, Any]) -> Manifest:
         steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
     return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
                     placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data),
-                    sandbox_seed=_seed_from(data))
+                    sandbox_seed=_seed_from(data), scenario=_scenario_from(data))
+
+
+def _scenario_from(data: dict[str, Any]) -> str | None:
+    """The optional `scenario` field: the MODULE:ATTRIBUTE reference of the scenario recorded."""
+    scenario = data.get("scenario")
+    if scenario is not None and (not isinstance(scenario, str) or not SCENARIO_RE.fullmatch(scenario)):
+        raise _Malformed("'scenario' must be MODULE:ATTRIBUTE")
+    return scenario
 
 
 def _seed_from(data: dict[str, Any]) -> int | None:
@@ -286,6 +298,9 @@ def _base_url(value: str) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The notebook's scenario, by reference: what a manifest without "scenario" recorded.
+NOTEBOOK = "harness.scenario:scenario"
+SCENARIO_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", re.ASCII)
 _REQUEST_FIELDS = frozenset({"method", "uri", "body", "headers"})
 _RESPONSE_FIELDS = frozenset({"status", "headers", "body"})
 

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from harness.cassettes import ACCEPTED_DIR, FRESH_DIR
+from harness.cassettes import ACCEPTED_DIR, FRESH_DIR, NOTEBOOK
 from harness.crash import known_secrets, redact, save_traceback
 from harness.errors import (
     EXIT_CANNOT_RUN,
@@ -30,6 +30,7 @@ FAIL_ON = click.Choice(["breaking", "warning", "info", "never"])
 ACCOUNT = click.Choice(["busy", "empty"])
 SEED = click.IntRange(0, 999_999)
 PARAMS_KEY = "harness.params"
+SCENARIO_HELP = "A scenario of your own, MODULE:ATTRIBUTE (default: the notebook's)."
 
 
 class HarnessCommand(click.Command):
@@ -129,11 +130,12 @@ def cli() -> None:
 @click.option("--fail-on", type=FAIL_ON, help="Exit 1 on drift at or above this severity.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show each request (scrubbed).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the summary.")
+@click.option("--scenario", default=NOTEBOOK, metavar="MODULE:ATTRIBUTE", help=SCENARIO_HELP)
 @click.pass_context
 def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from_email: str | None,
            region: str, api_url: str | None, events_url: str | None, out: Path, sandbox: bool,
            account: str, seed: int | None, poll_timeout: float, fail_on: str | None, verbose: bool,
-           quiet: bool) -> None:
+           quiet: bool, scenario: str) -> None:
     """Run the whole incident scenario once and record it, scrubbed, into cassettes."""
     from harness.commands import record_command
 
@@ -142,27 +144,30 @@ def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from
         code = record_command(subdomain=subdomain, token=token, from_email=from_email, region=region,
                               api_url=api_url, events_url=events_url, out=out, sandbox=sandbox,
                               account=account, seed=seed, poll_timeout=poll_timeout, fail_on=fail_on,
-                              verbosity=1 if verbose else -1 if quiet else 0)
+                              verbosity=1 if verbose else -1 if quiet else 0, scenario=scenario)
     ctx.exit(code)
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(path_type=Path), default=ACCEPTED_DIR)
 @click.option("-q", "--quiet", is_flag=True, help="Show only the summary.")
+@click.option("--scenario", metavar="MODULE:ATTRIBUTE",
+              help="The scenario to replay with (default: the one the recording's manifest names).")
 @click.pass_context
-def replay(ctx: click.Context, directory: Path, quiet: bool) -> None:
+def replay(ctx: click.Context, directory: Path, quiet: bool, scenario: str | None) -> None:
     """Replay a recording offline, network blocked; exit 1 if any step does not replay."""
     from harness.commands import replay_command
 
-    ctx.exit(replay_command(directory=directory, verbosity=-1 if quiet else 0))
+    ctx.exit(replay_command(directory=directory, verbosity=-1 if quiet else 0, scenario=scenario))
 
 
 @cli.command()
-def steps() -> None:
-    """List the scenario's steps in notebook order."""
-    from harness.scenario import scenario
+@click.option("--scenario", default=NOTEBOOK, metavar="MODULE:ATTRIBUTE", help=SCENARIO_HELP)
+def steps(scenario: str) -> None:
+    """List the scenario's steps in order."""
+    from harness.scenario_ref import load_scenario
 
-    for step in scenario.steps:
+    for step in load_scenario(scenario).steps:
         click.echo(f"{step.number:>2}  {step.slug:<34} {step.title}")
 
 

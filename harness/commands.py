@@ -14,14 +14,14 @@ from pathlib import Path
 from rich.console import Console
 
 from harness.acceptance import accept_recording
-from harness.cassettes import ACCEPTED_DIR, MANIFEST_NAME, load_recording
+from harness.cassettes import ACCEPTED_DIR, MANIFEST_NAME, load_manifest, load_recording
 from harness.console import ConsoleProgress, summary_line
 from harness.destination import RECORD, claimed
 from harness.errors import EXIT_FINDING, ConfigError, InputError
 from harness.inputs import parse_json, read_text
 from harness.recorder import RecordResult, record_scenario
 from harness.replay import replay_recording
-from harness.scenario import scenario
+from harness.scenario_ref import NOTEBOOK, load_scenario
 from harness.settings import Settings, build_settings, check_token
 
 # The sandbox's account subdomain for `record --sandbox`; distinctive, so that the fail-closed
@@ -46,8 +46,11 @@ def record_command(
     verbosity: int,
     account: str = "busy",
     seed: int | None = None,
+    scenario: str = NOTEBOOK,
 ) -> int:
     console = Console(highlight=False, soft_wrap=True)
+    # A scenario that cannot be imported is refused before anything else happens.
+    total = len(load_scenario(scenario).steps)
     # A destination that would be refused (foreign files, read-only, full, another writer busy) is
     # refused now, before a sandbox starts; record_scenario claims it again for the run.
     with claimed(out, purpose=RECORD):
@@ -63,7 +66,7 @@ def record_command(
                                       region=region, api_url=sb.api_url, events_url=sb.events_url,
                                       out=out, poll_timeout=poll_timeout, sandbox=True,
                                       ca_bundle=sb.ca_path, sandbox_seed=sb.seed)
-            result = _record(settings, verbosity, console)
+            result = _record(settings, verbosity, console, scenario, total)
     else:
         if seed is not None or account != "busy":
             raise ConfigError("--account and --seed choose the sandbox's account",
@@ -74,21 +77,27 @@ def record_command(
         settings = build_settings(subdomain=subdomain, token=token or "", from_email=from_email or "",
                                   region=region, api_url=api_url, events_url=events_url, out=out,
                                   poll_timeout=poll_timeout)
-        result = _record(settings, verbosity, console)
+        result = _record(settings, verbosity, console, scenario, total)
     if result.swept:
         console.print(f"swept leftovers of an earlier run: {', '.join(result.swept)}")
     console.print(summary_line(result.results, result.seconds, str(result.out)))
-    return _drift_summary(result.out, fail_on, console)
+    return _drift_summary(result.out, fail_on, console, scenario)
 
 
-def _record(settings: Settings, verbosity: int, console: Console) -> RecordResult:
-    with ConsoleProgress(total=len(scenario.steps), verbosity=verbosity, console=console) as progress:
-        return record_scenario(settings=settings, progress=progress)
+def _record(settings: Settings, verbosity: int, console: Console, scenario: str,
+            total: int) -> RecordResult:
+    with ConsoleProgress(total=total, verbosity=verbosity, console=console) as progress:
+        return record_scenario(settings=settings, progress=progress, scenario=scenario)
 
 
-def _drift_summary(out: Path, fail_on: str | None, console: Console) -> int:
-    """Print how the new recording differs from the accepted one; exit 1 only if --fail-on says so."""
+def _drift_summary(out: Path, fail_on: str | None, console: Console, scenario: str) -> int:
+    """Print how the new recording differs from the accepted one; exit 1 only if --fail-on says so.
+
+    Only a recording of the same scenario is compared: another scenario's steps are not drift.
+    """
     if not (ACCEPTED_DIR / "manifest.json").exists() or out.resolve() == ACCEPTED_DIR.resolve():
+        return 0
+    if (load_manifest(ACCEPTED_DIR).scenario or NOTEBOOK) != scenario:
         return 0
     from harness.drift import compute_drift
 
@@ -98,11 +107,13 @@ def _drift_summary(out: Path, fail_on: str | None, console: Console) -> int:
     return EXIT_FINDING if fail_on and report.exceeds(fail_on) else 0
 
 
-def replay_command(*, directory: Path, verbosity: int) -> int:
+def replay_command(*, directory: Path, verbosity: int, scenario: str | None = None) -> int:
+    """Replay `directory` with `scenario`, by default the one its manifest names."""
     console = Console(highlight=False, soft_wrap=True)
     recording = load_recording(directory)
-    with ConsoleProgress(total=len(scenario.steps), verbosity=verbosity, console=console) as progress:
-        report = replay_recording(recording=recording, progress=progress)
+    steps = load_scenario(scenario or recording.manifest.scenario or NOTEBOOK)
+    with ConsoleProgress(total=len(steps.steps), verbosity=verbosity, console=console) as progress:
+        report = replay_recording(recording=recording, progress=progress, scenario=steps)
     seconds = sum(r.seconds for r in report.results)
     if report.failure is None:
         console.print(summary_line(report.results, seconds, f"replayed {directory}"))

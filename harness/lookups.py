@@ -50,9 +50,9 @@ def delete_named(pd: Client, run: Run | None, path: str, key: str, name: str) ->
             run.swept.append(f"{item.get('type', key)} {item_id}")
 
 
-def triggered_incident(pd: Client, run: Run) -> dict[str, Any] | None:
-    """The oldest triggered incident on the run's service, if PagerDuty has made one yet."""
-    params = {"service_ids[]": run.service_id, "statuses[]": "triggered"}
+def triggered_incident(pd: Client, service_id: str) -> dict[str, Any] | None:
+    """The oldest triggered incident on the service, if PagerDuty has made one yet."""
+    params = {"service_ids[]": service_id, "statuses[]": "triggered"}
     found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
     incidents = [incident_in(found, "incidents", n, what="GET /incidents")
                  for n in range(len(found.get("incidents", [])))]

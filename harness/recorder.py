@@ -28,7 +28,7 @@ from harness.fsutil import Staging
 from harness.ledger import cleanup
 from harness.preflight import check_account
 from harness.progress import Progress, Silent
-from harness.scenario import PUBLIC_NAMES, scenario
+from harness.scenario_ref import NOTEBOOK, load_scenario
 from harness.secrets.leaks import find_leaks
 from harness.secrets.scrub import Scrubber
 from harness.secrets.vault import Vault
@@ -41,7 +41,7 @@ from harness.signals import (
     signals_raise,
     take_pending,
 )
-from harness.steps import Run, StepResult, execute
+from harness.steps import Scenario, StepResult, execute
 from harness.tape import Tape
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query")
@@ -81,20 +81,23 @@ def record_scenario(
     progress: Progress | None = None,
     retry: RetryPolicy | None = None,
     disabled_scrubbers: Collection[str] = (),
+    scenario: str = NOTEBOOK,
 ) -> RecordResult:
-    """Record the whole scenario against `settings.api_url` into `settings.out`.
+    """Record the whole scenario (`scenario`: its MODULE:ATTRIBUTE) against `settings.api_url`
+    into `settings.out`.
 
     `settings.out` is checked and locked before any request is sent (see `harness.destination`),
     and written only once the run has succeeded: staged, then swapped in with signals held.
     """
     started = time.monotonic()
+    steps = load_scenario(scenario)
     phase = "before"
     try:
         with claimed(settings.out, purpose=RECORD) as destination:
             raise_pending()
             phase = "run"
             manifest, files, results, swept = _run(settings, progress or Silent(), retry,
-                                                   disabled_scrubbers)
+                                                   disabled_scrubbers, steps, scenario)
             with Staging(settings.out, exists=destination.exists, replaced=destination.owned) as staging:
                 for name, text in files.items():
                     staging.write(name, text)
@@ -109,9 +112,10 @@ def record_scenario(
 
 def _run(
     settings: Settings, progress: Progress, retry: RetryPolicy | None, disabled_scrubbers: Collection[str],
+    scenario: Scenario[Any], reference: str,
 ) -> tuple[Manifest, dict[str, str], list[StepResult], list[str]]:
     """Run the scenario; the scrubbed files of the recording, checked for leaks, and what each step did."""
-    vault = Vault(public=PUBLIC_NAMES)
+    vault = Vault(public=scenario.public_names)
     for kind, value in (("token", settings.token), ("email", settings.from_email),
                         ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
         vault.learn(kind, value)
@@ -120,7 +124,7 @@ def _run(
     client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
                     from_email=settings.from_email, timeout=settings.request_timeout, retry=retry,
                     tape=tape, ca_bundle=None if settings.ca_bundle is None else str(settings.ca_bundle))
-    run = Run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
+    run = scenario.new_run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
     persister = MemoryPersister()
     recorder = _recording_vcr(tape, scrubber, persister)
     results: list[StepResult] = []
@@ -144,7 +148,7 @@ def _run(
         raise _explain(stop, where, leftovers) from None
     finally:
         client.close()
-    manifest = _manifest(settings, vault, run.owned())
+    manifest = _manifest(settings, vault, run.owned(), scenario, reference)
     files = {entry.cassette: dump_cassette(scrubber.sweep(persister.cassettes.get(entry.cassette, [])))
              for entry in manifest.steps}
     files[MANIFEST_NAME] = manifest.to_json()
@@ -176,7 +180,8 @@ def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -
     return recorder
 
 
-def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]]) -> Manifest:
+def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]], scenario: Scenario[Any],
+              reference: str) -> Manifest:
     placeholders = vault.placeholders_by_name()
     placeholders.update({
         "from_email": vault.placeholder(settings.from_email),
@@ -197,6 +202,7 @@ def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]]) -> 
         # Scrubbed as the cassettes are, so the ids match the items they name there.
         owned={kind: tuple(vault.replace_known(i) for i in ids) for kind, ids in owned.items()},
         sandbox_seed=settings.sandbox_seed,
+        scenario=reference,
     )
 
 

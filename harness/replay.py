@@ -28,8 +28,8 @@ from harness.errors import InputError, ReplayMismatch, StepFailed
 from harness.inputs import parse_json
 from harness.netguard import network_blocked
 from harness.progress import Progress
-from harness.scenario import scenario
-from harness.steps import Run, Step, StepResult, execute
+from harness.scenario_ref import NOTEBOOK, load_scenario
+from harness.steps import Scenario, Step, StepResult, execute
 
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "json_body")
 
@@ -94,20 +94,25 @@ class ReplayReport:
 class Replayer:
     """Replays a recording step by step; earlier steps run first, since later ones need their ids."""
 
-    def __init__(self, recording: Recording, *, progress: Progress | None = None) -> None:
+    def __init__(self, recording: Recording, *, progress: Progress | None = None,
+                 scenario: Scenario[Any] | None = None) -> None:
+        """Replay `recording` with `scenario`, by default the one its manifest names."""
         manifest = recording.manifest
+        reference = manifest.scenario or NOTEBOOK
+        self.scenario = scenario if scenario is not None else load_scenario(reference)
         self.progress = progress
         self.recording = recording
-        self.rerecord = ("harness record --sandbox && harness accept" if manifest.sandbox
-                         else "harness record --subdomain <your-subdomain> && harness accept")
+        chosen = "" if reference == NOTEBOOK else f" --scenario {reference}"
+        self.rerecord = (f"harness record --sandbox{chosen} && harness accept" if manifest.sandbox
+                         else f"harness record --subdomain <your-subdomain>{chosen} && harness accept")
         self._check_steps()
         self.client = Client(
             api_url=manifest.api_url, events_url=manifest.events_url, token="replay",
             from_email=manifest.placeholders.get("from_email", ""),
             retry=RetryPolicy(attempts=1), sleep=lambda seconds: None,
         )
-        self.run = Run(test_user_email=manifest.placeholders.get("test_user_email", ""),
-                       poll_timeout=float("inf"))
+        self.run = self.scenario.new_run(
+            test_user_email=manifest.placeholders.get("test_user_email", ""), poll_timeout=float("inf"))
         self.vcr = vcr.VCR(record_mode="none", match_on=MATCH_ON)
         self.vcr.register_matcher("json_body", json_body)
         self.vcr.register_persister(RecordingPersister(recording))
@@ -119,8 +124,8 @@ class Replayer:
 
     def run_step(self, slug: str) -> StepResult:
         """Replay step `slug`, after every earlier step that has not been replayed yet."""
-        target = scenario.get(slug)
-        for step in scenario.steps[: target.number]:
+        target = self.scenario.get(slug)
+        for step in self.scenario.steps[: target.number]:
             if step.slug not in self.results:
                 self.results[step.slug] = self._play(step, self.recording.step(step.slug))
         return self.results[slug]
@@ -148,7 +153,7 @@ class Replayer:
             if response.status_code != wanted:
                 raise self._mismatch(step, cassette, f"{response.request.method} "
                                      f"{response.request.path_url} answered {response.status_code}, "
-                                     f"the notebook expects {wanted}")
+                                     f"the step expects {wanted}")
         return result
 
     @contextmanager
@@ -179,7 +184,7 @@ class Replayer:
 
     def _check_steps(self) -> None:
         recorded = [s.entry.slug for s in self.recording.steps]
-        expected = [s.slug for s in scenario.steps]
+        expected = [s.slug for s in self.scenario.steps]
         if recorded != expected:
             missing = [s for s in expected if s not in recorded]
             extra = [s for s in recorded if s not in expected]
@@ -190,12 +195,16 @@ class Replayer:
                 hint=f"re-record: {self.rerecord}")
 
 
-def replay_recording(*, recording: Recording, progress: Progress | None = None) -> ReplayReport:
-    """Replay every step of `recording` in order, stopping at the first that does not replay."""
-    replayer = Replayer(recording, progress=progress)
+def replay_recording(*, recording: Recording, progress: Progress | None = None,
+                     scenario: Scenario[Any] | None = None) -> ReplayReport:
+    """Replay every step of `recording` in order, stopping at the first that does not replay.
+
+    `scenario` defaults to the one the recording's manifest names (the notebook's if none).
+    """
+    replayer = Replayer(recording, progress=progress, scenario=scenario)
     results: list[StepResult] = []
     try:
-        for step in scenario.steps:
+        for step in replayer.scenario.steps:
             if progress is not None:
                 progress.step_started(step)
             try:

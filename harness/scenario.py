@@ -1,5 +1,8 @@
 """The notebook "Incidents, log entries, alerts and reports", one step per cell, in its order.
 
+It is written on the public API, as any scenario of one's own is, and found the same way: by its
+reference, `harness.scenario:scenario` (`NOTEBOOK`), the default of `--scenario`.
+
 Each docstring is the cell's sentence.  The calls are REST API v2 and Events API v2; the v1 call
 each cell made and its v2 mapping are in PagerDuty's notes that came with the notebook.
 """
@@ -8,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.client import Client, expect_success
-from harness.errors import StepFailed
-from harness.lookups import delete_named, dig, incident_in, named, report_window, triggered_incident
-from harness.steps import Run, Scenario, poll
+from harness import Client, Needed, Run, Scenario, StepFailed, dig, expect_success, poll
+from harness.lookups import delete_named, incident_in, named, report_window, triggered_incident
 
 SERVICE_NAME = "Notenook Incident Testing Service"  # sic: the notebook's own spelling
 USER_NAME = "Notebook Test User 5"
@@ -21,17 +22,42 @@ NOTE = "New Note"
 INCIDENT_TITLES = ("Notebook test incident 1", "Notebook test incident 2")
 PUBLIC_NAMES = (SERVICE_NAME, USER_NAME, POLICY_NAME, INTEGRATION_NAME)
 
-scenario = Scenario()
+
+
+class NotebookRun(Run):
+    """The notebook's values, typed names over `run.state`."""
+
+    user_id = Needed[str]()
+    escalation_policy_id = Needed[str]()
+    service_id = Needed[str]()
+    integration_id = Needed[str]()
+    routing_key = Needed[str]()
+    incident = Needed[dict[str, Any]]()
+    first_incident = Needed[dict[str, Any]]()
+    log_entry_id = Needed[str]()
+    report_window = Needed[tuple[str, str]]()
+    note_id = Needed[str]()
+
+    def owned(self) -> dict[str, list[str]]:
+        """Also the integration and the note, which no ledger holds (PagerDuty cannot delete them)."""
+        owned = super().owned()
+        for kind in ("integration", "note"):
+            if f"{kind}_id" in self.state:
+                owned[kind] = [self.state[f"{kind}_id"]]
+        return owned
+
+
+scenario = Scenario(run_type=NotebookRun, public_names=PUBLIC_NAMES)
 
 
 @scenario.step()
-def sweep_leftover_service(pd: Client, run: Run) -> None:
+def sweep_leftover_service(pd: Client, run: NotebookRun) -> None:
     """Let's delete the service if it has been created during earlier notebook runs."""
     delete_named(pd, run, "/services", "services", SERVICE_NAME)
 
 
 @scenario.step()
-def find_or_create_test_user(pd: Client, run: Run) -> None:
+def find_or_create_test_user(pd: Client, run: NotebookRun) -> None:
     """Let's pick the test user if he already exists or create him in the opposite case."""
     users = named(pd, "/users", "users", USER_NAME)
     if users:
@@ -54,13 +80,13 @@ def find_or_create_test_user(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def sweep_leftover_escalation_policy(pd: Client, run: Run) -> None:
+def sweep_leftover_escalation_policy(pd: Client, run: NotebookRun) -> None:
     """Let's delete the policy if it has been created during earlier notebook runs."""
     delete_named(pd, run, "/escalation_policies", "escalation_policies", POLICY_NAME)
 
 
 @scenario.step()
-def create_escalation_policy(pd: Client, run: Run) -> None:
+def create_escalation_policy(pd: Client, run: NotebookRun) -> None:
     """Now we can create an escalation policy."""
     body = {"escalation_policy": {
         "type": "escalation_policy", "name": POLICY_NAME, "num_loops": 2,
@@ -80,7 +106,7 @@ def create_escalation_policy(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def create_service(pd: Client, run: Run) -> None:
+def create_service(pd: Client, run: NotebookRun) -> None:
     """Let's now create a _generic_events_api_ service"""
     body = {"service": {
         "type": "service", "name": SERVICE_NAME,
@@ -96,7 +122,7 @@ def create_service(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def create_integration(pd: Client, run: Run) -> None:
+def create_integration(pd: Client, run: NotebookRun) -> None:
     """Here we initialize a PagerDuty Integration API client. We will use it for triggering incidents."""
     service_id = run.service_id
 
@@ -117,7 +143,7 @@ def create_integration(pd: Client, run: Run) -> None:
 
 
 @scenario.step(expect={"POST": 202})
-def trigger_incidents(pd: Client, run: Run) -> None:
+def trigger_incidents(pd: Client, run: NotebookRun) -> None:
     """Let's trigger a couple of incidents right now."""
     for number, title in enumerate(INCIDENT_TITLES, start=1):
         # A dedup key of our own makes a retried trigger land on the same alert, never a new one.
@@ -128,7 +154,7 @@ def trigger_incidents(pd: Client, run: Run) -> None:
 
 
 @scenario.step(polls=True)
-def wait_for_incidents(pd: Client, run: Run) -> None:
+def wait_for_incidents(pd: Client, run: NotebookRun) -> None:
     """It may take some time for PagerDuty to process incident triggering. At this point we recommend to wait about 30 seconds."""  # noqa: E501
 
     def both_triggered() -> list[dict[str, Any]] | None:
@@ -141,13 +167,13 @@ def wait_for_incidents(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def list_incidents(pd: Client, run: Run) -> None:
+def list_incidents(pd: Client, run: NotebookRun) -> None:
     """List existing incidents"""
     expect_success(pd.get("/incidents", params={"limit": 100}), "list incidents")
 
 
 @scenario.step()
-def count_incidents(pd: Client, run: Run) -> None:
+def count_incidents(pd: Client, run: NotebookRun) -> None:
     """Count the number of incidents matching certain criteria"""
     # v2 has no count endpoint: `total=true` with `limit=1` is the count, once per status as v1 gave.
     for status in ("triggered", "acknowledged", "resolved"):
@@ -156,14 +182,14 @@ def count_incidents(pd: Client, run: Run) -> None:
 
 
 @scenario.step(polls=True)
-def find_triggered_incident(pd: Client, run: Run) -> None:
+def find_triggered_incident(pd: Client, run: NotebookRun) -> None:
     """Let's pick a _triggered_ incident."""
-    run.incident = poll(pd, run, lambda: triggered_incident(pd, run), what="a triggered incident")
+    run.incident = poll(pd, run, lambda: triggered_incident(pd, run.service_id), what="a triggered incident")
     run.first_incident = run.incident
 
 
 @scenario.step()
-def get_incident(pd: Client, run: Run) -> None:
+def get_incident(pd: Client, run: NotebookRun) -> None:
     """Show detailed information about an incident. Accepts either an incident id, or an incident number"""
     incident = run.incident
     expect_success(pd.get(f"/incidents/{incident['incident_number']}"), "GET incident by number")
@@ -171,14 +197,14 @@ def get_incident(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def acknowledge_incident(pd: Client, run: Run) -> None:
+def acknowledge_incident(pd: Client, run: NotebookRun) -> None:
     """Acknowledge an incident"""
     body = {"incident": {"type": "incident_reference", "status": "acknowledged"}}
     expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "acknowledge the incident")
 
 
 @scenario.step()
-def reassign_incident(pd: Client, run: Run) -> None:
+def reassign_incident(pd: Client, run: NotebookRun) -> None:
     """Reassign an incident."""
     assignee = {"id": run.user_id, "type": "user_reference"}
     body = {"incident": {"type": "incident_reference", "assignments": [{"assignee": assignee}]}}
@@ -186,13 +212,13 @@ def reassign_incident(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def list_notes(pd: Client, run: Run) -> None:
+def list_notes(pd: Client, run: NotebookRun) -> None:
     """List existing notes for the specified incident"""
     expect_success(pd.get(f"/incidents/{run.incident['id']}/notes"), "list notes")
 
 
 @scenario.step(expect={"POST": 201})
-def create_note(pd: Client, run: Run) -> None:
+def create_note(pd: Client, run: NotebookRun) -> None:
     """Create a new note for the specified incident"""
     path = f"/incidents/{run.incident['id']}/notes"
 
@@ -210,13 +236,13 @@ def create_note(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def list_incident_log_entries(pd: Client, run: Run) -> None:
+def list_incident_log_entries(pd: Client, run: NotebookRun) -> None:
     """List all incident log entries for a specific incident."""
     expect_success(pd.get(f"/incidents/{run.incident['id']}/log_entries"), "list log entries")
 
 
 @scenario.step()
-def list_log_entries(pd: Client, run: Run) -> None:
+def list_log_entries(pd: Client, run: NotebookRun) -> None:
     """List all incident log entries across the entire account"""
     entries = expect_success(pd.get("/log_entries"), "list log entries").get("log_entries", [])
     if not entries:
@@ -226,14 +252,14 @@ def list_log_entries(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def get_log_entry(pd: Client, run: Run) -> None:
+def get_log_entry(pd: Client, run: NotebookRun) -> None:
     """Get details for a specific incident log entry. This method provides additional information you can use to get at raw event data."""  # noqa: E501
     path = f"/log_entries/{run.log_entry_id}"
     expect_success(pd.get(path, params={"include[]": "channels"}), "get a log entry")
 
 
 @scenario.step()
-def bulk_resolve_incidents(pd: Client, run: Run) -> None:
+def bulk_resolve_incidents(pd: Client, run: NotebookRun) -> None:
     """Acknowledge, resolve, escalate or reassign one or more incidents"""
     body = {"incidents": [{"id": run.incident["id"], "type": "incident_reference",
                            "status": "resolved"}]}
@@ -241,13 +267,14 @@ def bulk_resolve_incidents(pd: Client, run: Run) -> None:
 
 
 @scenario.step(polls=True)
-def find_second_triggered_incident(pd: Client, run: Run) -> None:
+def find_second_triggered_incident(pd: Client, run: NotebookRun) -> None:
     """Now we need another _triggered_ incident."""
-    run.incident = poll(pd, run, lambda: triggered_incident(pd, run), what="another triggered incident")
+    run.incident = poll(pd, run, lambda: triggered_incident(pd, run.service_id),
+                        what="another triggered incident")
 
 
 @scenario.step()
-def resolve_incident(pd: Client, run: Run) -> None:
+def resolve_incident(pd: Client, run: NotebookRun) -> None:
     """Resolve an incident"""
     body = {"incident": {"type": "incident_reference", "status": "resolved",
                          "resolution": "Resolved by the harness scenario."}}
@@ -259,7 +286,7 @@ def resolve_incident(pd: Client, run: Run) -> None:
 # The notebook's two report cells carry each other's sentences; each step here takes the sentence
 # that describes what it asks for.
 @scenario.step(expect={"POST": 200})
-def incidents_per_time_report(pd: Client, run: Run) -> None:
+def incidents_per_time_report(pd: Client, run: NotebookRun) -> None:
     """Get high level statistics about the number of incidents created for the desired time period, summed daily, weekly or monthly"""  # noqa: E501
     since, until = run.report_window
     body = {"filters": {"created_at_start": since, "created_at_end": until,
@@ -270,7 +297,7 @@ def incidents_per_time_report(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def alerts_per_time_report(pd: Client, run: Run) -> None:
+def alerts_per_time_report(pd: Client, run: NotebookRun) -> None:
     """Get high level statistics about the number of alerts (SMSes, phone calls and emails) sent for the desired time period, summed daily, weekly or monthly."""  # noqa: E501
     since, until = run.report_window
     params = {"since": since, "until": until, "limit": 1, "total": "true"}
@@ -278,7 +305,7 @@ def alerts_per_time_report(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def list_notifications(pd: Client, run: Run) -> None:
+def list_notifications(pd: Client, run: NotebookRun) -> None:
     """List existing alerts for a given time range, optionally filtered by type (SMS, Email, Phone, or Push)."""  # noqa: E501
     since, until = run.report_window
     params = {"since": since, "until": until, "limit": 100}
@@ -286,7 +313,7 @@ def list_notifications(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def delete_service(pd: Client, run: Run) -> None:
+def delete_service(pd: Client, run: NotebookRun) -> None:
     """Garbage collection: remove a test service, escalation policy and user"""
     service_id = run.service_id
     expect_success(pd.delete(f"/services/{service_id}"), "delete the service")
@@ -294,7 +321,7 @@ def delete_service(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def delete_escalation_policy(pd: Client, run: Run) -> None:
+def delete_escalation_policy(pd: Client, run: NotebookRun) -> None:
     """Garbage collection: the escalation policy goes once no service uses it."""
     policy_id = run.escalation_policy_id
     expect_success(pd.delete(f"/escalation_policies/{policy_id}"), "delete the escalation policy")
@@ -302,7 +329,7 @@ def delete_escalation_policy(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def resolve_test_user_incidents(pd: Client, run: Run) -> None:
+def resolve_test_user_incidents(pd: Client, run: NotebookRun) -> None:
     """In order to remove a user, we should resolve all the incidents assigned to him."""
     params = {"user_ids[]": run.user_id, "limit": 100}
     listed = expect_success(pd.get("/incidents", params=params), "GET /incidents")
@@ -315,7 +342,7 @@ def resolve_test_user_incidents(pd: Client, run: Run) -> None:
 
 
 @scenario.step()
-def delete_test_user(pd: Client, run: Run) -> None:
+def delete_test_user(pd: Client, run: NotebookRun) -> None:
     """Now we are free to delete the user"""
     user_id = run.user_id
     expect_success(pd.delete(f"/users/{user_id}"), "delete the test user")

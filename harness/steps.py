@@ -1,13 +1,13 @@
-"""The Step record, the registry `scenario.py` declares into, and the state steps share."""
+"""The public API of a scenario: `Scenario` and its `step` decorator, `Run`, `Needed` and `poll`."""
 
 from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import requests
 
@@ -20,12 +20,12 @@ from harness.progress import Exchange, Progress
 T = TypeVar("T")
 # PagerDuty's convention: index/show/update 200, create 201, delete 204.
 DEFAULT_EXPECT = {"GET": 200, "POST": 201, "PUT": 200, "DELETE": 204}
-Action = Callable[[Client, "Run"], None]
+Action = Callable[[Client, Any], object]
 
 
 @dataclass(frozen=True)
 class Step:
-    """One notebook cell: its sentence, the status the notebook asserted, and what it does."""
+    """One step (a notebook cell): its sentence, the statuses it expects, and what it does."""
 
     number: int
     slug: str
@@ -39,15 +39,16 @@ class Step:
         return cassette_name(self.number, self.slug)
 
     def expected_status(self, method: str) -> int:
-        """The status the notebook asserted for this step's requests of that method."""
+        """The status the step expects for its requests of that method."""
         return self.expect[method.upper()]
 
 
 class Needed(Generic[T]):
-    """A value one step stores for later ones; read before it is stored, it stops the run clearly.
+    """A typed name for a value in `run.state`; read before it is stored, it stops the run clearly.
 
-    Reading it too early is a scenario bug (steps out of order) or an earlier step that found
-    nothing, so it raises `StepFailed` naming the value, never an AttributeError.
+    Declared on a `Run` subclass (`user_id = Needed[str]()`), it reads and writes
+    `run.state["user_id"]`.  Reading it too early is a scenario bug (steps out of order) or an
+    earlier step that found nothing, so it raises `StepFailed` naming the value, never a KeyError.
     """
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -55,32 +56,26 @@ class Needed(Generic[T]):
 
     def __get__(self, run: Run, owner: type | None = None) -> T:
         try:
-            value: T = run.__dict__[self.name]
+            value: T = run.state[self.name]
         except KeyError:
             raise StepFailed(f"no {self.name.replace('_', ' ')}: an earlier step did not provide one",
                              hint="run the whole scenario from the start") from None
         return value
 
     def __set__(self, run: Run, value: T) -> None:
-        run.__dict__[self.name] = value
+        run.state[self.name] = value
 
 
 class Run:
-    """What the steps of one run share: the ids they found or created, and the cleanup ledger."""
+    """What the steps of one run share: `state` (a dict of what they found), the cleanup `ledger`.
 
-    user_id = Needed[str]()
-    escalation_policy_id = Needed[str]()
-    service_id = Needed[str]()
-    integration_id = Needed[str]()
-    routing_key = Needed[str]()
-    incident = Needed[dict[str, Any]]()
-    first_incident = Needed[dict[str, Any]]()
-    log_entry_id = Needed[str]()
-    report_window = Needed[tuple[str, str]]()
-    note_id = Needed[str]()
+    `test_user_email` is an address for a throw-away user (the From email, plus-addressed;
+    scrubbed in recordings); `poll_timeout` bounds `poll`.
+    """
 
     def __init__(self, *, test_user_email: str, poll_timeout: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        self.state: dict[str, Any] = {}
         self.test_user_email = test_user_email
         self.poll_timeout = poll_timeout
         self.clock = clock
@@ -88,16 +83,24 @@ class Run:
         self.swept: list[str] = []
 
     def owned(self) -> dict[str, list[str]]:
-        """The ids of what this run made or drove, by kind: drift holds these items to every rule."""
-        found = self.__dict__
-        owned = {kind: [found[name]] for kind, name in (
-            ("user", "user_id"), ("escalation_policy", "escalation_policy_id"),
-            ("service", "service_id"), ("integration", "integration_id"), ("note", "note_id"),
-        ) if name in found}
-        incidents = [found[name]["id"] for name in ("first_incident", "incident") if name in found]
-        if incidents:
-            owned["incident"] = sorted(set(incidents))
-        return owned
+        """The ids of what this run made or drove, by kind: drift holds these items to every rule.
+
+        Everything ever put in the ledger, and every PagerDuty object (a dict with an `id` and a
+        `type`, or a list of them) kept in `state`; a subclass adds what neither shows.
+        """
+        owned = {kind: list(ids) for kind, ids in self.ledger.added.items() if ids}
+        for value in self.state.values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and isinstance(item.get("id"), str) \
+                        and isinstance(item.get("type"), str):
+                    kind = item["type"].removesuffix("_reference")
+                    owned.setdefault(kind, [])
+                    if item["id"] not in owned[kind]:
+                        owned[kind].append(item["id"])
+        return {kind: sorted(ids) for kind, ids in owned.items()}
+
+
+R = TypeVar("R", bound=Run)
 
 
 @dataclass(frozen=True)
@@ -113,30 +116,49 @@ class StepResult:
         return self.responses[-1]
 
 
-class Scenario:
-    """An ordered registry of steps, filled by the `step` decorator in declaration order."""
+class Scenario(Generic[R]):
+    """An ordered registry of steps, filled by the `step` decorator in declaration order.
 
-    def __init__(self) -> None:
+    `run_type` is the `Run` subclass each run gets (typed `Needed` names over `run.state`);
+    `public_names` are the scenario's own resource names, which scrubbing must keep as they are.
+    """
+
+    @overload
+    def __init__(self: Scenario[Run], *, public_names: Iterable[str] = ()) -> None: ...
+
+    @overload
+    def __init__(self, *, run_type: type[R], public_names: Iterable[str] = ()) -> None: ...
+
+    def __init__(self, *, run_type: type[Any] = Run, public_names: Iterable[str] = ()) -> None:
         self._steps: list[Step] = []
+        self.run_type: type[R] = run_type
+        self.public_names = tuple(public_names)
 
     @property
     def steps(self) -> tuple[Step, ...]:
         return tuple(self._steps)
 
+    def new_run(self, *, test_user_email: str, poll_timeout: float) -> R:
+        return self.run_type(test_user_email=test_user_email, poll_timeout=poll_timeout)
+
     def step(
         self, *, expect: Mapping[str, int] | None = None, polls: bool = False,
-    ) -> Callable[[Action], Action]:
-        """Declare the decorated function as the next step; its docstring is the cell's sentence.
+    ) -> Callable[[Callable[[Client, R], object]], Callable[[Client, R], object]]:
+        """Declare the decorated function as the next step; its docstring is its sentence.
 
-        `expect` overrides PagerDuty's convention (`DEFAULT_EXPECT`) for this step's requests.
+        `expect` overrides PagerDuty's convention (`DEFAULT_EXPECT`) for this step's requests;
+        `polls` marks a step that repeats a request until the API has caught up.
         """
 
-        def register(action: Action) -> Action:
+        def register(action: Callable[[Client, R], object]) -> Callable[[Client, R], object]:
             title = inspect.cleandoc(action.__doc__ or "").replace("\n", " ")
             if not title:
-                raise TypeError(f"step {action.__name__} needs the notebook's sentence as docstring")
+                raise TypeError(f"step {action.__name__} needs a sentence as its docstring")
+            slug = action.__name__.replace("_", "-")
+            if any(s.slug == slug for s in self._steps):
+                raise TypeError(f"step {action.__name__} is declared twice")
             self._steps.append(Step(
-                number=len(self._steps) + 1, slug=action.__name__.replace("_", "-"),
+                number=len(self._steps) + 1, slug=slug,
                 title=title, expect=MappingProxyType({**DEFAULT_EXPECT, **(expect or {})}),
                 action=action, polls=polls,
             ))

@@ -78,7 +78,7 @@ def test_changed_status_fails_the_notebook_assertion(copy: Path) -> None:
     _edit(cassette, to_200)
     result = _replay(copy)
     assert result.exit_code == 1
-    assert "answered 200, the notebook expects 201" in result.output
+    assert "answered 200, the step expects 201" in result.output
 
 
 @pytest.mark.parametrize(("damage", "message"), [
