@@ -27,7 +27,10 @@ from harness.sandbox import (
     log_entries,
     notes,
     notifications,
+    oncalls,
+    schedules,
     services,
+    teams,
     users,
 )
 from harness.sandbox.api import ApiError, Call, Reply, Route, not_found
@@ -52,6 +55,9 @@ REST_ROUTES: tuple[Route, ...] = (
     *log_entries.ROUTES,
     *notifications.ROUTES,
     *analytics.ROUTES,
+    *teams.ROUTES,
+    *schedules.ROUTES,
+    *oncalls.ROUTES,
 )
 MISSING_FROM = (
     'You must specify a user\'s email address in the "From" header to perform this action'

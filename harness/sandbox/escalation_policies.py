@@ -74,25 +74,31 @@ def _rules(account: Account, raw: Any) -> tuple[EscalationRule, ...]:
         delay = int_field(rule, "escalation_delay_in_minutes", None)
         if delay is None or delay < 0:
             raise invalid("Escalation delay in minutes must be a non-negative integer.")
-        rules.append(EscalationRule(account.new_id(), delay, _targets(account, rule.get("targets"))))
+        user_ids, schedule_ids = _targets(account, rule.get("targets"))
+        rules.append(EscalationRule(account.new_id(), delay, user_ids, schedule_ids))
     return tuple(rules)
 
 
-def _targets(account: Account, raw: Any) -> tuple[str, ...]:
+def _targets(account: Account, raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The user ids and the schedule ids a rule targets, each of which must exist."""
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_TARGETS:
         raise invalid(f"Escalation rule targets must list between 1 and {MAX_TARGETS} targets.")
-    user_ids = []
+    user_ids: list[str] = []
+    schedule_ids: list[str] = []
     for target in raw:
         kind = target.get("type") if isinstance(target, dict) else None
         target_id = target.get("id") if isinstance(target, dict) else None
-        if kind in SCHEDULE_TARGETS:
-            raise invalid(f"Escalation rule target schedule {target_id} was not found.")
-        if kind not in USER_TARGETS or not isinstance(target_id, str):
+        if kind not in (*USER_TARGETS, *SCHEDULE_TARGETS) or not isinstance(target_id, str):
             raise invalid("Escalation rule targets must be user or schedule references.")
-        if target_id not in account.users:
+        if kind in SCHEDULE_TARGETS:
+            if target_id not in account.schedules:
+                raise invalid(f"Escalation rule target schedule {target_id} was not found.")
+            schedule_ids.append(target_id)
+        elif target_id not in account.users:
             raise invalid(f"Escalation rule target user {target_id} was not found.")
-        user_ids.append(target_id)
-    return tuple(user_ids)
+        else:
+            user_ids.append(target_id)
+    return tuple(user_ids), tuple(schedule_ids)
 
 
 def _attach_services(account: Account, policy: EscalationPolicy, raw: Any) -> None:
@@ -142,7 +148,8 @@ def render_policy(call: Call, policy: EscalationPolicy) -> Json:
             {
                 "id": rule.id,
                 "escalation_delay_in_minutes": rule.escalation_delay_in_minutes,
-                "targets": [refs.user(u) for u in rule.user_ids],
+                "targets": [*(refs.user(u) for u in rule.user_ids),
+                            *(refs.schedule(s) for s in rule.schedule_ids)],
             }
             for rule in policy.rules
         ],

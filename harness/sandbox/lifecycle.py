@@ -19,6 +19,7 @@ from harness.sandbox.records import (
     Notification,
     User,
 )
+from harness.sandbox.rotation import rule_users
 from harness.sandbox.state import Account
 
 # With its period, as the live API words it since 2022.
@@ -121,11 +122,15 @@ def _policy_teams(account: Account, policy_id: str) -> tuple[str, ...]:
 
 
 def policy_targets(account: Account, incident: Incident) -> tuple[str, ...]:
-    """Return the existing users targeted by the first rule of the incident's policy."""
+    """Return the existing users the first rule of the incident's policy reaches.
+
+    A schedule it targets reaches whoever the schedule has on call.
+    """
     policy = account.escalation_policies.get(incident.escalation_policy_id or "")
     if policy is None or not policy.rules:
         return ()
-    return tuple(u for u in policy.rules[0].user_ids if u in account.users)
+    rule = policy.rules[0]
+    return rule_users(account, rule.user_ids, rule.schedule_ids, account.now())
 
 
 def assign(

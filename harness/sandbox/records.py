@@ -59,11 +59,12 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class EscalationRule:
-    """One level of an escalation policy: its delay and the users it targets."""
+    """One level of an escalation policy: its delay and the users and schedules it targets."""
 
     id: str
     escalation_delay_in_minutes: int
     user_ids: tuple[str, ...]
+    schedule_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,37 @@ class Team:
     id: str
     name: str
     description: str | None
+    default_role: str = "manager"  # "none": a private team
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLayer:
+    """A rotation: its users take turns of a fixed length from `rotation_virtual_start` on.
+
+    `restrictions` are kept as sent and shown back; the sandbox's rotation ignores them.
+    """
+
+    id: str
+    name: str
+    start: datetime
+    end: datetime | None
+    rotation_virtual_start: datetime
+    rotation_turn_length_seconds: int
+    user_ids: tuple[str, ...]
+    restrictions: tuple[Mapping[str, object], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Who is on call when: layers, the later ones taking precedence where they have someone."""
+
+    id: str
+    name: str
+    time_zone: str
+    description: str | None
+    layers: tuple[ScheduleLayer, ...]
+    created_at: datetime
+    team_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,11 @@ def local_stamp(account: Account, moment: datetime) -> str:
     return moment.astimezone(_zone(account.time_zone)).isoformat(timespec="seconds")
 
 
+def zone_stamp(zone: str, moment: datetime) -> str:
+    """Format a time in a named zone's offset, as schedules and on-calls show them: -05:00."""
+    return moment.astimezone(_zone(zone)).isoformat(timespec="seconds")
+
+
 @functools.cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -97,6 +102,11 @@ class Refs:
         """Reference a team."""
         path = f"/teams/{team_id}"
         return self._ref("team", team_id, path, path)
+
+    def schedule(self, schedule_id: str) -> Json:
+        """Reference a schedule."""
+        path = f"/schedules/{schedule_id}"
+        return self._ref("schedule", schedule_id, path, path)
 
     def teams(self, team_ids: tuple[str, ...]) -> list[Json]:
         """Reference each of these teams, in order."""

@@ -23,6 +23,7 @@ from harness.sandbox.records import (
     Notification,
     NotificationRule,
     Priority,
+    Schedule,
     Service,
     Team,
     User,
@@ -50,6 +51,7 @@ class AccountSnapshot:
     notes: Mapping[str, Note]
     teams: Mapping[str, Team]
     priorities: Mapping[str, Priority]
+    schedules: Mapping[str, Schedule]
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Account:
     notes: dict[str, Note] = field(default_factory=dict)
     teams: dict[str, Team] = field(default_factory=dict)
     priorities: dict[str, Priority] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
     # Last known summary of every id, so references to deleted objects still render.
     names: dict[str, str] = field(default_factory=dict)
     owner_id: str = ""
@@ -174,6 +177,7 @@ class Account:
                 notes=MappingProxyType(dict(self.notes)),
                 teams=MappingProxyType(dict(self.teams)),
                 priorities=MappingProxyType(dict(self.priorities)),
+                schedules=MappingProxyType(dict(self.schedules)),
             )
 
 
