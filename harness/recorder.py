@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import vcr
 from vcr.persisters.filesystem import CassetteNotFoundError
@@ -29,6 +30,7 @@ from harness.ledger import cleanup
 from harness.preflight import check_account
 from harness.progress import Progress, Silent
 from harness.scenario_ref import NOTEBOOK, load_scenario
+from harness.secrets.keep import KeepList
 from harness.secrets.leaks import find_leaks
 from harness.secrets.scrub import Scrubber
 from harness.secrets.vault import Vault
@@ -119,7 +121,9 @@ def _run(
     for kind, value in (("token", settings.token), ("email", settings.from_email),
                         ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
         vault.learn(kind, value)
-    scrubber = Scrubber(vault, disabled=disabled_scrubbers)
+    # The scenario's own words stay in answers; whatever else it sends is learned as it is sent.
+    keep = KeepList(written=scenario.public_names, api_hosts=_hosts(settings.api_url, settings.events_url))
+    scrubber = Scrubber(vault, disabled=disabled_scrubbers, keep=keep)
     tape = Tape()
     client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
                     from_email=settings.from_email, timeout=settings.request_timeout, retry=retry,
@@ -159,6 +163,10 @@ def _run(
                         f"scrubbing ({shown})",
                         hint="nothing was written; report this as a scrubbing bug")
     return manifest, files, results, run.swept
+
+
+def _hosts(*urls: str) -> tuple[str, ...]:
+    return tuple(urlsplit(url).hostname or "" for url in urls)
 
 
 def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -> vcr.VCR:

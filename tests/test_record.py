@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,7 +143,9 @@ def test_no_planted_secret_reaches_disk_in_any_encoding(
     for secret in secrets:
         for form in _encodings(secret):
             assert form not in text, f"a planted secret survived as {form[:3]}…"
-    assert "Call Person 1 at " in text  # the free text itself survives, with placeholders
+    # Free text the scenario did not write is replaced whole, by free text.
+    assert "Call Person 1 at " not in text
+    assert re.search(r'"description": "Redacted text \d+"', text)
 
 
 def test_fail_closed_check_stops_the_write(planted: Sandbox, tmp_path: Path) -> None:

@@ -1,17 +1,23 @@
-"""The fail-closed check: search a finished recording for every secret the run knows of."""
+"""The fail-closed check: search a finished recording for every secret the run knows of.
+
+Every value the vault searches for (the run's secrets and what the keep-list replaced, see
+`Vault.searched`) is looked for raw, JSON-escaped and URL-encoded, and inside base64: each run of
+base64 characters is decoded from its start, which finds a secret at any byte alignment.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from harness.secrets.patterns import text_encodings
-from harness.secrets.vault import MIN_FREE_TEXT, Vault
+from harness.secrets.vault import Vault
 
-# A base64 fragment shorter than this matches by chance too often to mean anything.
+# A base64 run shorter than this holds no secret long enough to be searched for (6 bytes).
 MIN_BASE64 = 8
+_BASE64_RUN = re.compile(rf"[A-Za-z0-9+/]{{{MIN_BASE64},}}={{0,2}}|[A-Za-z0-9_-]{{{MIN_BASE64},}}={{0,2}}")
 
 
 @dataclass(frozen=True)
@@ -29,24 +35,35 @@ class Leak:
 
 def find_leaks(files: Mapping[str, str], vault: Vault) -> list[Leak]:
     """Every place in `files` (name -> text) where a known secret appears in any encoding."""
-    forms: dict[str, tuple[str, str]] = {}
-    for secret in vault.secrets:
-        if len(secret) < MIN_FREE_TEXT:
-            continue
-        for form, encoded in _encodings(secret):
-            forms.setdefault(encoded, (vault.kind(secret), form))
-    if not forms:
+    pattern, origins = vault.search_pattern()
+    if pattern is None:
         return []
-    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
     leaks = []
     for name, text in files.items():
         for number, line in enumerate(text.splitlines(), start=1):
             for match in pattern.finditer(line):
-                if _is_mapping_key(line, match.start(), match.end()):
+                if match.group(0) not in origins or _is_mapping_key(line, match.start(), match.end()):
                     continue
-                kind, form = forms[match.group(0)]
+                kind, form = origins[match.group(0)]
                 leaks.append(Leak(file=name, line=number, kind=kind, form=form))
+            for run in _BASE64_RUN.finditer(line):
+                decoded = _decoded(run.group(0))
+                kinds = [origins[f][0] for f in pattern.findall(decoded) if f in origins] if decoded else []
+                if kinds:
+                    leaks.append(Leak(file=name, line=number, kind=kinds[0], form="base64"))
     return leaks
+
+
+def _decoded(run: str) -> str:
+    data = run.rstrip("=")
+    data = data[:len(data) - len(data) % 4 if len(data) % 4 == 1 else len(data)]
+    urlsafe = "-" in data or "_" in data
+    try:
+        raw = (base64.urlsafe_b64decode if urlsafe else base64.b64decode)(data + "=" * (-len(data) % 4))
+    except (binascii.Error, ValueError):
+        return ""
+    # Bytes that are not UTF-8 become U+FFFD, which no secret holds: text around them still counts.
+    return raw.decode("utf-8", errors="replace")
 
 
 def _is_mapping_key(line: str, start: int, end: int) -> bool:
@@ -58,16 +75,3 @@ def _is_mapping_key(line: str, start: int, end: int) -> bool:
     if not before and line[end:].startswith(":"):
         return True
     return before == '"' and line[end:].startswith('":')
-
-
-def _encodings(secret: str) -> Iterator[tuple[str, str]]:
-    yield from text_encodings(secret)
-    raw = secret.encode()
-    for encode in (base64.b64encode, base64.urlsafe_b64encode):
-        for offset in range(3):
-            # Inside a longer base64 text the secret starts at any of three byte alignments; keep
-            # only the characters whose bits all come from the secret.
-            encoded = encode(b"\0" * offset + raw).decode()
-            start, end = -(-offset * 8 // 6), (offset + len(raw)) * 8 // 6
-            if end - start >= MIN_BASE64:
-                yield "base64", encoded[start:end]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 # The test user's address is the From address plus-addressed with this tag; replay derives it
@@ -53,3 +54,35 @@ def text_encodings(value: str) -> Iterator[tuple[str, str]]:
     yield "JSON-escaped", json.dumps(value, ensure_ascii=False)[1:-1]
     yield "URL-encoded", quote(value, safe="")
     yield "URL-encoded", quote_plus(value, safe="")
+
+
+def literal_pattern(literals: Iterable[str]) -> re.Pattern[str]:
+    """One regex matching any of `literals` (the longest at each place), built as a trie.
+
+    A flat alternation of a few thousand literals makes the regex engine try each one at every
+    character; the trie shares their prefixes, so a search costs about one step per character.
+    """
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = True
+    return re.compile(_trie_regex(trie) if trie else r"(?!)")
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    ends = "" in node
+    branches = []
+    for ch, child in sorted((k, v) for k, v in node.items() if k):
+        # A chain of single children is plain text: recursion only happens where literals part.
+        run = [ch]
+        while len(child) == 1 and "" not in child:
+            (next_ch, child), = child.items()
+            run.append(next_ch)
+        branches.append(re.escape("".join(run)) + _trie_regex(child))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    # Longest first: a literal that ends here is the fallback when no longer one continues.
+    return f"(?:{body})?" if ends else body

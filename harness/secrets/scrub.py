@@ -5,26 +5,34 @@ every secret it holds (the token in `Authorization`, the `From` email, people's 
 contact addresses and phone numbers, integration and routing keys, the account subdomain in URLs).
 It always runs, so the fail-closed check knows every secret even when a scrubber is switched off.
 *Scrubbers* are small functions in one ordered chain, one per place a secret can sit (headers,
-URI, body); each replaces every secret the vault knows.  `sweep` runs the same replacement once
-more over the whole recording when it is saved, for secrets first seen after an earlier exchange.
+URI, body); each replaces every secret the vault knows.  Response bodies also go through the
+keep-list (`harness.secrets.keep`): a string the scenario did not write and that is not structure
+is replaced where it stands by a placeholder the vault learns, so the fail-closed check searches
+for it too.  `sweep` runs the known-secret replacement once more over the whole recording when it
+is saved, for secrets first seen after an earlier exchange.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from vcr.request import Request
 
+from harness.secrets.keep import URL_SCHEMES, KeepList
 from harness.secrets.patterns import EMAIL_RE, is_pagerduty_host, is_reserved_email
 from harness.secrets.vault import Vault
 
-# Written-out phone numbers: +1 415 867 5309, (415) 867-5309, 415-867-5309; not dates or times.
+# Written-out phone numbers: +1 415 867 5309, (415) 867-5309, 415-867-5309; not dates, times or
+# the inside of an IP address (10.555.102.222).
 PHONE_RE = re.compile(
-    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-])")
+    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-]|\.\d)")
+# A whole value that is a phone number in any written form: +country, spaces, dots, dashes, parentheses.
+PHONE_VALUE_RE = re.compile(r"\+?[\d\s().-]{7,24}")
+IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 PD_HOST_RE = re.compile(r"\b([a-z0-9][a-z0-9-]*)\.(?:eu\.)?pagerduty\.com\b", re.IGNORECASE)
 AUTH_RE = re.compile(r"(?:token=\"?|Bearer\s+)([^\"\s,]+)", re.IGNORECASE)
 COOKIE_RE = re.compile(r"(?:^|[;,]\s*)[^=;,\s]+=([^;,]+)")
@@ -133,20 +141,100 @@ def scrub_response_headers(vault: Vault, response: dict[str, Any]) -> None:
         headers[name] = [vault.replace_known(_text(v)) for v in values]
 
 
-def scrub_response_body(vault: Vault, response: dict[str, Any]) -> None:
+def scrub_response_body(vault: Vault, response: dict[str, Any], keep: KeepList | None = None) -> None:
     body = response.get("body", {})
     if body.get("string"):
-        body["string"] = scrub_body_text(vault, _text(body["string"])).encode()
+        body["string"] = scrub_body_text(vault, _text(body["string"]), keep=keep).encode()
         set_content_length(response)
 
 
-def scrub_body_text(vault: Vault, text: str) -> str:
-    """Replace secrets in a body; JSON is re-written indented and unescaped, so cassettes read well."""
+def scrub_body_text(vault: Vault, text: str, *, keep: KeepList | None = None) -> str:
+    """Replace secrets in a body; JSON is re-written indented and unescaped, so cassettes read well.
+
+    With a keep-list (response bodies), every string it does not keep becomes a placeholder.
+    """
     try:
         data = json.loads(text)
     except ValueError:
         return vault.replace_known(text)
-    return json.dumps(_map_strings(data, vault.replace_known), indent=2, ensure_ascii=False)
+    scrubbed = _map_strings(data, vault.replace_known) if keep is None else keep_only(vault, keep, data)
+    return json.dumps(scrubbed, indent=2, ensure_ascii=False)
+
+
+def keep_only(vault: Vault, keep: KeepList, data: Any) -> Any:
+    """`data` with every string the keep-list keeps scrubbed of known secrets, and the rest replaced.
+
+    Judged in one pass and replaced in a second, so the vault learns a body's replaced values at
+    once (its search pattern is rebuilt once per body, not once per value).
+    """
+    judged: dict[tuple[str, str], str | None] = {}
+
+    def judge(node: Any, key: str) -> None:
+        if isinstance(node, str):
+            if (key, node) not in judged:
+                known = vault.replace_known(node)
+                judged[key, node] = known if keep.keeps(key, node, known) else None
+        elif isinstance(node, dict):
+            for name, value in node.items():
+                judge(value, name)
+        elif isinstance(node, list):
+            for item in node:
+                judge(item, key)
+
+    def rewrite(node: Any, key: str) -> Any:
+        if isinstance(node, str):
+            known = judged[key, node]
+            return placeholders[node] if known is None else known
+        if isinstance(node, dict):
+            return {name: rewrite(value, name) for name, value in node.items()}
+        if isinstance(node, list):
+            return [rewrite(item, key) for item in node]
+        return node
+
+    judge(data, "")
+    placeholders = {value: placeholder_for(vault, value)
+                    for (_, value), known in judged.items() if known is None}
+    return rewrite(data, "")
+
+
+def placeholder_for(vault: Vault, value: str) -> str:
+    """The placeholder of a replaced string, of its format class; the vault learns the value."""
+    known = vault.placeholder(value.strip())
+    if known != value.strip():
+        return known
+    stripped = value.strip()
+    if EMAIL_RE.fullmatch(stripped):
+        return vault.learn("email", stripped)
+    if stripped.startswith(URL_SCHEMES):
+        return vault.learn("url", stripped)
+    if (PHONE_VALUE_RE.fullmatch(stripped) and sum(ch.isdigit() for ch in stripped) >= 7
+            and not IPV4_RE.fullmatch(stripped)):
+        return vault.learn("phone", stripped)
+    return vault.learn("text" if any(ch.isspace() for ch in stripped) else "word", stripped)
+
+
+def learn_written(keep: KeepList, request: Request) -> None:
+    """Teach the keep-list every string the scenario sends: what it wrote may come back and stay."""
+    for _name, value in parse_qsl(urlsplit(request.uri).query):
+        keep.learn_written(value)
+    if request.body:
+        try:
+            data = json.loads(_text(request.body))
+        except ValueError:
+            return
+        for text in _strings(data):
+            keep.learn_written(text)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
 
 
 def set_content_length(response: dict[str, Any]) -> None:
@@ -176,15 +264,17 @@ SCRUBBERS = frozenset(name for name, _ in REQUEST_CHAIN) | {"sweep"}
 class Scrubber:
     """The chain, bound to a vault, as vcrpy's `before_record_request`/`before_record_response`."""
 
-    def __init__(self, vault: Vault, *, disabled: Collection[str] = ()) -> None:
+    def __init__(self, vault: Vault, *, disabled: Collection[str] = (), keep: KeepList | None = None) -> None:
         unknown = set(disabled) - SCRUBBERS
         if unknown:
             raise ValueError(f"no scrubber named {sorted(unknown)}; there are {sorted(SCRUBBERS)}")
         self.vault = vault
         self.disabled = frozenset(disabled)
+        self.keep = keep if keep is not None else KeepList()
 
     def request(self, request: Request) -> Request:
         discover_request(self.vault, request)
+        learn_written(self.keep, request)
         for name, scrub in REQUEST_CHAIN:
             if name not in self.disabled:
                 scrub(self.vault, request)
@@ -192,8 +282,15 @@ class Scrubber:
 
     def response(self, response: dict[str, Any]) -> dict[str, Any]:
         discover_response(self.vault, response)
+        if "body" in self.disabled:
+            # Discovery's other half: the vault still learns what the keep-list would replace,
+            # so the fail-closed check searches for it.
+            scratch = {"body": dict(response.get("body", {})), "headers": {}}
+            scrub_response_body(self.vault, scratch, self.keep)
         for name, scrub in RESPONSE_CHAIN:
-            if name not in self.disabled:
+            if name == "body" and name not in self.disabled:
+                scrub_response_body(self.vault, response, self.keep)
+            elif name not in self.disabled:
                 scrub(self.vault, response)
         return response
 
@@ -201,7 +298,8 @@ class Scrubber:
         """Replace, in serialized interactions, the secrets the vault learned after they were taken."""
         if "sweep" in self.disabled:
             return interactions
-        swept: list[dict[str, Any]] = _map_strings(interactions, self.vault.replace_known)
+        swept: list[dict[str, Any]] = _map_strings(
+            interactions, lambda text: self.vault.replace_known(text, replaced=True))
         for interaction in swept:
             set_content_length(interaction["response"])
         return swept

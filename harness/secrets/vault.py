@@ -14,15 +14,23 @@ import string
 from collections import Counter
 from collections.abc import Iterable
 
+from harness.secrets.keep import redacted_url
 from harness.secrets.patterns import (
     SUBDOMAIN_PLACEHOLDER,
     TEST_USER_TAG,
     is_reserved_email,
+    literal_pattern,
     text_encodings,
 )
 
 # Values shorter than this are too common to replace in free text without mangling it.
 MIN_FREE_TEXT = 4
+# What the keep-list replaces where it stands (`harness.secrets.keep`): free text, single words
+# and URLs of other people.  They are not a run's secrets, so the manifest does not list them.
+REPLACED_KINDS = frozenset({"text", "word", "url"})
+# A replaced single word without digits or punctuation ("Storage", "notifications") is also an
+# ordinary word of paths, keys and sentences: it is replaced where it stands, not searched for.
+MIN_SEARCHED_REPLACED = 8
 
 
 class Vault:
@@ -33,8 +41,8 @@ class Vault:
         self._placeholders: dict[str, str] = {}
         self._kinds: dict[str, str] = {}
         self._counts: Counter[str] = Counter()
-        self._pattern: re.Pattern[str] | None = None
-        self._forms: dict[str, str] = {}
+        self._patterns: dict[bool, tuple[re.Pattern[str] | None, dict[str, str]]] = {}
+        self._origins: dict[str, tuple[str, str]] = {}
 
     def learn(self, kind: str, value: str) -> str:
         """Remember `value` as a secret of `kind` and return its placeholder."""
@@ -45,7 +53,10 @@ class Vault:
             self._counts[kind] += 1
             self._placeholders[value] = self._make(kind, value, self._counts[kind])
             self._kinds[value] = kind
-            self._pattern = None
+            # A replaced value leaves the secrets' pattern as it is (see `replace_known`).
+            self._patterns.pop(True, None)
+            if kind not in REPLACED_KINDS:
+                self._patterns.pop(False, None)
         return self._placeholders[value]
 
     def placeholder(self, value: str) -> str:
@@ -56,8 +67,18 @@ class Vault:
 
     @property
     def secrets(self) -> list[str]:
-        """Every real value learned, longest first."""
-        return sorted(self._placeholders, key=len, reverse=True)
+        """Every real value learned and searched for, longest first."""
+        return sorted((v for v in self._placeholders if self.searched(v)), key=len, reverse=True)
+
+    def searched(self, value: str) -> bool:
+        """Whether `value` is replaced wherever it stands and searched for in the finished recording."""
+        kind = self._kinds.get(value)
+        if kind == "name":
+            return len(value) >= MIN_FREE_TEXT
+        if kind in REPLACED_KINDS:
+            return len(value) >= MIN_SEARCHED_REPLACED and any(
+                ch.isspace() or ch.isdigit() or ch in "@:/._-" for ch in value)
+        return True
 
     def placeholders_by_name(self) -> dict[str, str]:
         """The placeholders a recording's manifest lists (name `kind:n`), so tools can trust them."""
@@ -65,33 +86,52 @@ class Vault:
         seen: Counter[str] = Counter()
         for real, placeholder in self._placeholders.items():
             kind = self._kinds[real]
+            if kind in REPLACED_KINDS:
+                continue
             seen[kind] += 1
             numbered[f"{kind}:{seen[kind]}"] = placeholder
         return numbered
 
-    def replace_known(self, text: str) -> str:
-        """Replace every known secret in `text`, raw or JSON-escaped or URL-encoded."""
+    def replace_known(self, text: str, *, replaced: bool = False) -> str:
+        """Replace every known secret in `text`, raw or JSON-escaped or URL-encoded.
+
+        With `replaced`, also every value the keep-list replaced that is searched for (see
+        `searched`): the save-time sweep does, while exchanges are scrubbed with the secrets
+        alone, whose search pattern changes rarely (rebuilding it costs a run-time per body).
+        """
         if not self._placeholders or not text:
             return text
-        pattern = self._compiled()
+        pattern, forms = self._compiled(replaced)
         if pattern is None:
             return text
-        return pattern.sub(lambda match: self._forms[match.group(0)], text)
+        return pattern.sub(lambda match: forms[match.group(0)], text)
 
-    def _compiled(self) -> re.Pattern[str] | None:
-        if self._pattern is None:
-            self._forms = {}
+    def search_pattern(self) -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str]]]:
+        """The pattern of every searched value in every text encoding, and what each match is.
+
+        A match maps to (kind, encoding), never to the value: the fail-closed check reports
+        those.  It is the save-time sweep's pattern, so the recording is searched without
+        building another.
+        """
+        pattern, _ = self._compiled(True)
+        return pattern, self._origins
+
+    def _compiled(self, replaced: bool) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        if replaced not in self._patterns:
+            forms: dict[str, str] = {}
+            origins: dict[str, tuple[str, str]] = {}
             for real, placeholder in self._placeholders.items():
-                if len(real) < MIN_FREE_TEXT and self._kinds[real] == "name":
+                if not self.searched(real) or (not replaced and self._kinds[real] in REPLACED_KINDS):
                     continue
-                for (_, encoded), (_, replacement) in zip(
+                for (form, encoded), (_, replacement) in zip(
                         text_encodings(real), text_encodings(placeholder), strict=True):
-                    self._forms.setdefault(encoded, replacement)
-            alternatives = sorted(self._forms, key=len, reverse=True)
-            if not alternatives:
-                return None
-            self._pattern = re.compile("|".join(map(re.escape, alternatives)))
-        return self._pattern
+                    forms.setdefault(encoded, replacement)
+                    if len(real) >= MIN_FREE_TEXT:  # shorter ones match by chance
+                        origins.setdefault(encoded, (self._kinds[real], form))
+            self._patterns[replaced] = (literal_pattern(forms) if forms else None, forms)
+            if replaced:
+                self._origins = origins
+        return self._patterns[replaced]
 
     def _make(self, kind: str, value: str, number: int) -> str:
         if kind == "email":
@@ -102,6 +142,12 @@ class Vault:
             return f"Person {number}"
         if kind == "phone":
             return _phone(value, number)
+        if kind == "text":
+            return f"Redacted text {number}"
+        if kind == "word":
+            return _word(value, f"word:{number}", number)
+        if kind == "url":
+            return redacted_url(value, number, lambda segment: _word(segment, f"url:{number}", number))
         return _same_alphabet(value, f"{kind}:{number}")
 
     def _email(self, value: str, number: int) -> str:
@@ -123,6 +169,15 @@ def _phone(value: str, number: int) -> str:
     for ch in value:
         out.append(next(feed) if ch.isdigit() else ch)
     return "".join(out)
+
+
+def _word(value: str, seed: str, number: int) -> str:
+    """Same alphabet and length; a run of seven digits or more becomes a fictional phone number."""
+    word = _same_alphabet(value, seed)
+    return _DIGIT_RUN.sub(lambda run: _phone(run.group(0), number), word)
+
+
+_DIGIT_RUN = re.compile(r"\d{7,}")
 
 
 def is_placeholder_value(name: str, value: str) -> bool:

@@ -1,0 +1,152 @@
+"""The keep-list for response text: what of an answer may stay as it is; everything else is replaced.
+
+An account-wide answer is full of other people's words (incident titles, notes, alert details,
+team and service names), and no block-list can know every way a name, a phone number or a token
+is written.  So a string in a response body stays only if it is
+
+- *structural*: an id (`id`, `*_id`, `*_ids`), a value of an enum-like field (`type`, `status`,
+  `urgency`, `severity`, ...) with an enum's shape, a timestamp or date, or a URL on the
+  recording's API hosts, PagerDuty's own hosts (API, app, the account's subdomain) or a public
+  asset host, with its ids (path segments that are not ids or words, and every query value, are
+  replaced);
+- *written by the scenario*: a string it sent itself (its titles, note, resource names, dedup
+  keys), or one made of such strings, ids, numbers and punctuation (`[#12] Notebook test incident 1`);
+- *a PagerDuty sentence*: words from PagerDuty's own wording of what happened ("Acknowledged by",
+  "Notified ... by SMS") around names the vault has already replaced (`Person 3`).
+
+Anything else gets a placeholder from the vault that keeps the string's format class (see
+`harness.drift.formats`): free text stays free text, an email an email on a reserved domain, a
+URL a URL, a phone number a phone number, a single word a word of the same alphabet and length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit, urlunsplit
+
+from harness.secrets.patterns import EMAIL_RE
+
+# Fields whose values form a small vocabulary (the drift's enum-like fields, and a user's settings).
+ENUM_FIELDS = frozenset({
+    "aggregate_unit", "alert_creation", "assigned_via", "event_action", "on_call_handoff_notifications",
+    "role", "severity", "status", "type", "urgency", "color", "locale", "time_zone", "unit",
+    "incident_number", "code", "method", "action",
+})
+# PagerDuty's own wording of what happened, lower-cased: a sentence of these words and names the
+# vault replaced is PagerDuty's, not a person's.
+PAGERDUTY_WORDS = frozenset({
+    "a", "acknowledged", "acknowledgement", "added", "an", "and", "api", "apis", "assigned", "at",
+    "automatically", "by", "changed", "channel", "default", "delegated", "due", "email",
+    "escalated", "escalation", "event", "events", "for", "from", "hour", "hours", "in", "incident",
+    "incidents", "limit", "minute", "minutes", "note", "notification", "notified", "of", "on",
+    "or", "pagerduty", "person", "phone", "priority", "processed", "push", "reached", "reassigned",
+    "resolved", "sms", "snoozed", "success", "the", "through", "timeout", "to", "trigger",
+    "triggered", "unacknowledged", "until", "urgency", "via", "website", "with",
+})
+_ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
+_ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9_./+-]{0,63}")
+_ID_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+# What a sentence may hold besides words: ids, numbers, times and punctuation.
+_NOISE = re.compile(
+    r"\d{4}-\d{2}-\d{2}\S*|\b[A-Z][A-Z0-9]{5,25}\b|(?<!\d)\d{1,6}(?!\d)|[^\w]+|_")
+_PHONE_DIGITS = re.compile(r"\d(?:[\s().+-]*\d){6}")
+_WORD = re.compile(r"[^\W\d_]+")
+# A URL path segment that is structure: a lowercase word, an id, a number, a hex key, a file name.
+_STRUCTURAL_SEGMENT = re.compile(
+    r"[a-z][a-z_-]*(?:\.[a-z]{2,4})?|[A-Z][A-Z0-9]{5,25}|\d{1,12}|[0-9a-f]{16,64}")
+_QUERY_VALUE = re.compile(r"[A-Z][A-Z0-9]{5,25}|\d{1,12}|[a-z_]{1,32}|" + _TIMESTAMP.pattern)
+URL_SCHEMES = ("https://", "http://", "webcal://")
+
+
+class KeepList:
+    """Judges the strings of one recording's responses: kept as they are, or replaced.
+
+    `written` holds what the scenario wrote itself (learned from its requests as they are made);
+    `api_hosts` the recording's own API and Events hosts.
+    """
+
+    def __init__(self, *, written: Iterable[str] = (), api_hosts: Iterable[str] = ()) -> None:
+        self.written: set[str] = {w for w in written if w}
+        self.api_hosts = frozenset(h.lower() for h in api_hosts if h)
+        self._phrases: re.Pattern[str] | None = None
+
+    def learn_written(self, value: str) -> None:
+        """Remember a string the scenario sent: it may come back in answers and stay."""
+        if value and value not in self.written:
+            self.written.add(value)
+            self._phrases = None
+
+    def keeps(self, key: str, value: str, known: str) -> bool:
+        """Whether `value`, held in field `key`, stays; `known` is it with the vault's secrets replaced."""
+        if not value.strip() or value in self.written:
+            return True
+        if _TIMESTAMP.fullmatch(value):
+            return True
+        if (key == "id" or key.endswith(("_id", "_ids"))) and _ID_VALUE.fullmatch(value):
+            return True
+        if key in ENUM_FIELDS and _ENUM_VALUE.fullmatch(value):
+            return True
+        if value.startswith(URL_SCHEMES):
+            return self.keeps_url(value)
+        if "@" in value and EMAIL_RE.search(value):
+            return False
+        return self._sentence(known)
+
+    def keeps_url(self, url: str) -> bool:
+        """A URL stays on our own, PagerDuty's or public asset hosts, if its path is structure only."""
+        host = self._host(url)
+        if host is None or not self._kept_host(host):
+            return False
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        gravatar = host.endswith("gravatar.com")
+        if any(not _STRUCTURAL_SEGMENT.fullmatch(s) or (gravatar and len(s) >= 16) for s in segments):
+            return False
+        # A query value that is not an id, a number, a time or a lowercase word may be a token.
+        pairs = [p.partition("=")[2] for p in parts.query.split("&") if p]
+        return not parts.fragment and all(_QUERY_VALUE.fullmatch(v) or not v for v in pairs)
+
+    def _kept_host(self, host: str) -> bool:
+        if host in self.api_hosts:
+            return True
+        if any(host == a or host.endswith("." + a) for a in _ASSET_HOSTS):
+            return True
+        # `<label>.pagerduty.com`: PagerDuty's own hosts, and account subdomains (the vault
+        # replaces those with the placeholder wherever they stand).
+        return host.endswith(".pagerduty.com") and host.count(".") <= 3
+
+    @staticmethod
+    def _host(url: str) -> str | None:
+        try:
+            return (urlsplit(url).hostname or "").lower() or None
+        except ValueError:
+            return None
+
+    def _sentence(self, text: str) -> bool:
+        rest = self._phrase_pattern().sub(" ", text) if self.written else text
+        rest = _TIMESTAMP.sub(" ", rest)
+        # Seven digits or more, however written, may be a phone number.
+        if _PHONE_DIGITS.search(rest):
+            return False
+        return all(word.lower() in PAGERDUTY_WORDS for word in _WORD.findall(_NOISE.sub(" ", rest)))
+
+    def _phrase_pattern(self) -> re.Pattern[str]:
+        if self._phrases is None:
+            phrases = sorted((w for w in self.written if len(w) >= 4), key=len, reverse=True)
+            self._phrases = re.compile("|".join(map(re.escape, phrases)) or r"(?!)")
+        return self._phrases
+
+
+def redacted_url(url: str, number: int, same_alphabet: Callable[[str], str]) -> str:
+    """A URL placeholder: same scheme, a reserved host, each path segment of the same alphabet and
+    length (ids stay ids, keys keys), the query's names with `redacted` values."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return f"https://redacted-{number}.example/"
+    path = "/".join(same_alphabet(segment) for segment in parts.path.split("/"))
+    query = "&".join(f"{p.partition('=')[0]}=redacted" for p in parts.query.split("&") if p)
+    return urlunsplit((parts.scheme, f"redacted-{number}.example", path, query, ""))
