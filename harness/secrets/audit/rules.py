@@ -8,9 +8,18 @@ Rules, in the order they claim a value that more than one of them matches:
   ``service_key`` field (JSON, YAML, query strings, HAR name/value pairs).
 - ``email-address``: an email address outside the reserved example domains of RFC 2606 and 6761.
 - ``phone-number``: a number in a phone field (``phone``, ``mobile``, ``sms``, or an ``address``
-  holding one), or phone-shaped text (``+`` and 8-15 digits, ``(415) 555-2671``, ``415-555-2671``);
-  never timestamps, ids, ports or durations, and never the fictional 555-0100..555-0199.
+  holding one), or a phone number in free text in the common written forms: ``+country``
+  (``+1 415 555 2671``, ``+14155552671``, ``+44-20-7946-0018``), parentheses (``(415) 555-2671``,
+  ``(020) 79460018``), spaces, dots or dashes (``415 555 2671``, ``415.555.2671``,
+  ``020 7946 0018``) and bare 10-15 digits after a word (``call 4155552671``); never timestamps,
+  ids, IP addresses, epoch times, ports or durations, and never the fictional 555-0100..555-0199.
 - ``pagerduty-subdomain``: an account subdomain in a ``*.pagerduty.com`` host.
+- ``calendar-feed-url``: a ``webcal://`` URL; PagerDuty's on-call calendar feeds carry their
+  access token in the URL itself.
+- ``url-query-token``: a token in a URL's query string: a random-looking value of any parameter,
+  or any value of a parameter named like a secret (``token``, ``api_key``, ``pwd``, ``sig``, ...).
+- ``yaml-code-tag``: a YAML tag that runs code when the file is loaded with PyYAML's full loader,
+  as plain vcrpy loads cassettes (``!!python/object/apply:os.system``).
 - ``high-entropy-secret``: a random-looking value in a field whose name says secret, token, key or
   password.
 
@@ -36,8 +45,12 @@ INTEGRATION_KEY = "pagerduty-integration-key"
 EMAIL = "email-address"
 PHONE = "phone-number"
 SUBDOMAIN = "pagerduty-subdomain"
+CALENDAR = "calendar-feed-url"
+URL_TOKEN = "url-query-token"
+YAML_TAG = "yaml-code-tag"
 ENTROPY = "high-entropy-secret"
-RULES = (API_KEY, BEARER, INTEGRATION_KEY, EMAIL, PHONE, SUBDOMAIN, ENTROPY)
+RULES = (API_KEY, BEARER, INTEGRATION_KEY, EMAIL, PHONE, SUBDOMAIN, CALENDAR, URL_TOKEN, YAML_TAG,
+         ENTROPY)
 
 ENTROPY_BITS_PER_CHAR = 3.0
 ENTROPY_MIN_LENGTH = 12
@@ -51,10 +64,19 @@ _EMAIL_TEXT = re.compile(
 _PHONE_TEXT = re.compile(
     r"(?<![\w+/=.%\\-])"
     r"(\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?)(?:[ .-]?\d{2,4}){2,4}"
-    r"|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}"
-    r"|\d{3}([.-])\d{3}\2\d{4})"
-    r"(?![\w-]|\.\d)"
+    r"|\(0?\d{2,4}\)[ .-]?\d{3,4}[ .-]?\d{3,4}"
+    r"|\d{3}([ .-])\d{3}\2\d{4}"
+    r"|0\d{2,4}([ .-])\d{3,4}\3\d{3,4})"
+    r"(?![\w-]|[.:]\d)"
 )
+# Bare digits read as a phone number only in prose, after a word ("call 4155552671"): a JSON or
+# YAML number follows a colon, and epoch times (10 or 13 digits from 1) are not phones.
+_BARE_PHONE = re.compile(r"(?:(?<=[A-Za-z] )|(?<=\())(\d{10,15})(?![\w/-]|[.:]\d)")
+_EPOCH = re.compile(r"1\d{9}|1\d{12}")
+_URL = re.compile(r"(?i)\b(?:https?|webcal)://[^\s\"'<>\\`]+")
+_QUERY_PAIR = re.compile(r"[?&;]([^=&#;]+)=([^&#;]*)")
+_YAML_CODE_TAG = re.compile(r"!!python/[\w./:-]*|!<?tag:yaml\.org,2002:python/[\w./:-]*")
+_ID_SHAPED = re.compile(r"[A-Z][A-Z0-9]{5,25}")
 _SUBDOMAIN_TEXT = re.compile(
     r"(?i)(?<![\w.%\\-])((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)"
     r"\.pagerduty\.com(?![\w-])"
@@ -92,6 +114,8 @@ _MESSAGES = {
     EMAIL: "email address outside the reserved example domains",
     PHONE: "phone number outside the fictional range 555-0100..555-0199",
     SUBDOMAIN: "account subdomain in a pagerduty.com host (scrub it to 'subdomain')",
+    CALENDAR: "calendar-feed (webcal://) URL, which carries its access token",
+    YAML_TAG: "YAML tag that runs code if plain vcrpy (PyYAML's full loader) reads the file",
 }
 
 
@@ -130,6 +154,32 @@ def text_hits(text: str) -> Iterator[Hit]:
             label = match[1].lower().removesuffix(".eu")
             if not is_pagerduty_host(label) and label != SUBDOMAIN_PLACEHOLDER:
                 yield _hit(SUBDOMAIN, match, 1)
+    for match in _BARE_PHONE.finditer(text):
+        if not _EPOCH.fullmatch(match[1]) and _real_phone(match[1]):
+            yield _hit(PHONE, match, 1)
+    if "://" in text:
+        yield from _url_hits(text)
+    if "!" in text:
+        for match in _YAML_CODE_TAG.finditer(text):
+            yield _hit(YAML_TAG, match, 0)
+
+
+def _url_hits(text: str) -> Iterator[Hit]:
+    for url in _URL.finditer(text):
+        if is_placeholder(url[0]):
+            continue
+        if url[0][:7].lower() == "webcal:":
+            yield _hit(CALENDAR, url, 0)
+            continue
+        for pair in _QUERY_PAIR.finditer(url[0]):
+            name, value = pair[1], pair[2].replace("+", " ")  # `+` is a space in a query
+            if not value or "%" in value or is_placeholder(value):
+                continue  # an encoded value is judged in its decoded form, once
+            secret_name = _field_kinds(name)[2]
+            if (secret_name and len(value) >= 8) or (
+                    _looks_secret(value) and _looks_random(value) and not _ID_SHAPED.fullmatch(value)):
+                yield Hit(URL_TOKEN, value, url.start() + pair.start(2),
+                          f"token in the query parameter {name!r} of a URL")
 
 
 def field_hit(name: str, value: str, start: int) -> Hit | None:
