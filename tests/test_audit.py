@@ -28,6 +28,17 @@ PLANTED = [
     ("betamax.json", 34, 230, "phone-number", "41…09"),
     ("binary.yaml", 13, 61, "high-entropy-secret", "Tq…3M"),
     ("binary.yaml", 31, 9, "email-address", "da…om"),
+    # Other people's data in free text, and a tag that would run code under plain vcrpy.
+    ("foreign.yaml", 14, 60, "phone-number", "41…09"),
+    ("foreign.yaml", 15, 39, "phone-number", "41…10"),
+    ("foreign.yaml", 15, 55, "phone-number", "41…11"),
+    ("foreign.yaml", 16, 35, "phone-number", "41…12"),
+    ("foreign.yaml", 16, 54, "phone-number", "(4…13"),
+    ("foreign.yaml", 17, 42, "phone-number", "+4…89"),
+    ("foreign.yaml", 18, 31, "calendar-feed-url", "we…cs"),
+    ("foreign.yaml", 19, 82, "url-query-token", "Qx…Kd"),
+    ("foreign.yaml", 20, 73, "url-query-token", "****"),
+    ("foreign.yaml", 26, 11, "yaml-code-tag", "!!…em"),
     ("session.har", 26, 27, "high-entropy-secret", "9f…5d"),
     ("session.har", 46, 56, "bearer-token", "pd…4b"),
     ("session.har", 55, 122, "email-address", "al…om"),
@@ -63,7 +74,7 @@ def test_every_planted_secret_is_found_once_where_it_sits() -> None:
     """Each planted secret is reported once, with its rule, file, line, column and masked value."""
     report = audit_paths(paths=[LEAKY])
     assert _rows(report) == PLANTED
-    assert report.files_scanned == 6
+    assert report.files_scanned == 7
 
 
 def test_findings_never_hold_a_full_value() -> None:
@@ -144,6 +155,20 @@ def test_a_cassette_written_by_vcrpy_is_read_across_folded_lines(tmp_path: Path)
         ('apiKey: "Zq8vN2mK4pL7xR1tW3"', [("high-entropy-secret", "Zq8vN2mK4pL7xR1tW3")]),
         ('"access_token": "QmFzZTY0LXNoYXBlZC10b2tlbg"',
          [("high-entropy-secret", "QmFzZTY0LXNoYXBlZC10b2tlbg")]),
+        ('"summary": "Paged Jane, no answer; trying 4158675309."', [("phone-number", "4158675309")]),
+        ('"summary": "Call 415 867 5309"', [("phone-number", "415 867 5309")]),
+        ('"summary": "Ring +14158675309 or +49 1512 3456789"',
+         [("phone-number", "+14158675309"), ("phone-number", "+49 1512 3456789")]),
+        ('"summary": "UK desk 020 7946 0018"', [("phone-number", "020 7946 0018")]),
+        ('"url": "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics"',
+         [("calendar-feed-url", "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics")]),
+        ('"summary": "Logs https://grafana.acme-corp.net/d/5f?orgId=1&s=Qx8Lm2Zp9Rt4Vb7Nc1Kd"',
+         [("url-query-token", "Qx8Lm2Zp9Rt4Vb7Nc1Kd")]),
+        ('"runbook": "https://wiki.acme-corp.net/x?token=abcdefgh"', [("url-query-token", "abcdefgh")]),
+        ("body: !!python/object/apply:os.system [echo]",
+         [("yaml-code-tag", "!!python/object/apply:os.system")]),
+        ("x: !<tag:yaml.org,2002:python/name:os.system>",
+         [("yaml-code-tag", "!<tag:yaml.org,2002:python/name:os.system")]),
     ],
 )
 def test_a_line_yields_exactly_these_findings(line: str, expected: list[tuple[str, str]]) -> None:
@@ -168,6 +193,13 @@ def test_a_line_yields_exactly_these_findings(line: str, expected: list[tuple[st
         '"token_type": "bearer", "secret_name": "pagerduty-api-token", "key": "X-Request-Source"',
         '"password": "hunter2", "client_secret": "********", "api_key": "REDACTED-BY-HARNESS"',
         '"retina": "logo@2x.png", "version": "9.4.2", "build": "2026.11.26"',
+        '"summary": "Heartbeat missed from 10.555.102.222 and 172.16.254.1"',
+        '"total": 4158675309, "created": 1701417600, "count": 20261201',
+        '"summary": "epoch 1701417600 and 1701417600123, id 12345678901234567"',
+        "uri: https://api.pagerduty.com/incidents?statuses%5B%5D=acknowledged&limit=1&total=true",
+        "uri: https://api.pagerduty.com/services?query=Notenook+Incident+Testing+Service",
+        '"html_url": "https://redacted-3.example/d/qw?orgId=redacted&api_key=redacted"',
+        "body: !!binary |",
     ],
 )
 def test_ordinary_recording_text_yields_nothing(line: str) -> None:
