@@ -8,7 +8,9 @@ import json
 import pytest
 from vcr.request import Request
 
+from harness.secrets.audit.rules import text_hits
 from harness.secrets.leaks import find_leaks
+from harness.secrets.patterns import literal_pattern
 from harness.secrets.scrub import Scrubber, discover_json, scrub_body_text
 from harness.secrets.vault import Vault
 
@@ -163,3 +165,34 @@ def test_fail_closed_search_finds_json_escaped_names() -> None:
     leaks = find_leaks({"a.yaml": json.dumps({"summary": "José Núñez"})}, vault)
     assert [(leak.kind, leak.form) for leak in leaks] == [("name", "JSON-escaped")]
     assert "José" not in str(leaks[0])
+
+
+def test_discovery_does_not_take_an_ip_address_for_a_phone_number() -> None:
+    """10.555.102.222 is an address, not a number to rewrite as 555-01NN."""
+    vault = Vault()
+    discover_json(vault, {"summary": "Heartbeat missed from 10.555.102.222, call 415-867-5309"})
+    assert vault.secrets == ["415-867-5309"]
+
+
+def test_the_search_pattern_prefers_the_longest_literal() -> None:
+    """Built as a trie, one pattern finds each literal, the longest at a place first."""
+    pattern = literal_pattern(["Grace", "Grace Hopper", "ab", "abc", "x.y"])
+    assert pattern.findall("Grace Hopper, Grace, abc, ab, x.y, xzy") == [
+        "Grace Hopper", "Grace", "abc", "ab", "x.y"]
+
+
+@pytest.mark.parametrize("prefix", [b"", b"a", b"ab"])
+def test_fail_closed_search_finds_base64_at_every_alignment(prefix: bytes) -> None:
+    """A secret inside a longer base64 text is found whatever byte it starts at."""
+    vault = Vault()
+    vault.learn("email", "grace@navy.mil")
+    encoded = base64.b64encode(prefix + b"from grace@navy.mil, sent").decode()
+    leaks = find_leaks({"a.yaml": f"body: {encoded}\n"}, vault)
+    assert [(leak.line, leak.kind, leak.form) for leak in leaks] == [(1, "email", "base64")]
+
+
+def test_a_calendar_feed_becomes_a_placeholder_the_audit_passes() -> None:
+    """A webcal:// URL is its own access token: even on PagerDuty's host it is replaced whole."""
+    placeholder = Vault().learn("url", "webcal://acme.pagerduty.com/private/Zq8Lm2Xp9Rt4Vb7Nc/feed")
+    assert placeholder.startswith("webcal://redacted-1.example/")
+    assert list(text_hits(f"url: {placeholder}")) == []

@@ -4,8 +4,9 @@ An account-wide answer is full of other people's words (incident titles, notes, 
 team and service names), and no block-list can know every way a name, a phone number or a token
 is written.  So a string in a response body stays only if it is
 
-- *structural*: an id (`id`, `*_id`, `*_ids`), a value of an enum-like field (`type`, `status`,
-  `urgency`, `severity`, ...) with an enum's shape, a timestamp or date, or a URL on the
+- *structural*: an id (`id`, `*_id`, `*_ids`, or any value of an id's shape, `PXYZ123`), a value
+  of an enum-like field (`type`, `status`, `urgency`, `severity`, ...) with an enum's shape, a
+  machine's snake_case word (`incident_default`), a timestamp or date, or a URL on the
   recording's API hosts, PagerDuty's own hosts (API, app, the account's subdomain) or a public
   asset host, with its ids (path segments that are not ids or words, and every query value, are
   replaced);
@@ -25,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-from harness.secrets.patterns import EMAIL_RE
+from harness.secrets.patterns import EMAIL_RE, SUBDOMAIN_PLACEHOLDER, is_pagerduty_host
 
 # Fields whose values form a small vocabulary (the drift's enum-like fields, and a user's settings).
 ENUM_FIELDS = frozenset({
@@ -46,6 +47,8 @@ PAGERDUTY_WORDS = frozenset({
 })
 _ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
 _ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9_./+-]{0,63}")
+# A machine's word (`incident_default`, `if_has_services`): no person writes a name this way.
+_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _ID_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _TIMESTAMP = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
@@ -57,6 +60,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 # A URL path segment that is structure: a lowercase word, an id, a number, a hex key, a file name.
 _STRUCTURAL_SEGMENT = re.compile(
     r"[a-z][a-z_-]*(?:\.[a-z]{2,4})?|[A-Z][A-Z0-9]{5,25}|\d{1,12}|[0-9a-f]{16,64}")
+_EXTENSION = re.compile(r"[a-z]{2,4}")
 _QUERY_VALUE = re.compile(r"[A-Z][A-Z0-9]{5,25}|\d{1,12}|[a-z_]{1,32}|" + _TIMESTAMP.pattern)
 URL_SCHEMES = ("https://", "http://", "webcal://")
 
@@ -87,7 +91,7 @@ class KeepList:
             return True
         if (key == "id" or key.endswith(("_id", "_ids"))) and _ID_VALUE.fullmatch(value):
             return True
-        if key in ENUM_FIELDS and _ENUM_VALUE.fullmatch(value):
+        if (key in ENUM_FIELDS and _ENUM_VALUE.fullmatch(value)) or _SNAKE_CASE.fullmatch(value):
             return True
         if value.startswith(URL_SCHEMES):
             return self.keeps_url(value)
@@ -140,13 +144,43 @@ class KeepList:
         return self._phrases
 
 
-def redacted_url(url: str, number: int, same_alphabet: Callable[[str], str]) -> str:
-    """A URL placeholder: same scheme, a reserved host, each path segment of the same alphabet and
-    length (ids stay ids, keys keys), the query's names with `redacted` values."""
+def redacted_url(url: str, number: int, word: Callable[[str], str]) -> str:
+    """A URL placeholder of the same format class: same scheme and host class, the path's shape.
+
+    On PagerDuty's and public asset hosts the host stays (an account's subdomain becomes the
+    placeholder) and so do structural segments and query values; elsewhere the host becomes a
+    reserved one.  Other segments become words of the same alphabet and length (`word`: ids stay
+    ids, keys keys) and other query values `redacted`.
+    """
     try:
         parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
     except ValueError:
         return f"https://redacted-{number}.example/"
-    path = "/".join(same_alphabet(segment) for segment in parts.path.split("/"))
-    query = "&".join(f"{p.partition('=')[0]}=redacted" for p in parts.query.split("&") if p)
-    return urlunsplit((parts.scheme, f"redacted-{number}.example", path, query, ""))
+    # A calendar feed's URL is its access token, wherever it is served from.
+    public = parts.scheme != "webcal" and (host.endswith(".pagerduty.com") or any(
+        host == a or host.endswith("." + a) for a in _ASSET_HOSTS))
+    if not public:
+        netloc = f"redacted-{number}.example"
+    elif host.endswith(".pagerduty.com") and not is_pagerduty_host(host.removesuffix(".pagerduty.com")):
+        netloc = f"{SUBDOMAIN_PLACEHOLDER}.{'eu.' if host.endswith('.eu.pagerduty.com') else ''}pagerduty.com"
+    else:
+        netloc = host
+    gravatar = host.endswith("gravatar.com")
+
+    def segment(text: str) -> str:
+        kept = public and _STRUCTURAL_SEGMENT.fullmatch(text) and not (gravatar and len(text) >= 16)
+        if kept or not text:
+            return text
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and _EXTENSION.fullmatch(extension):
+            return f"{word(stem)}.{extension}"  # a file keeps its type: `{key}.png`
+        return word(text)
+
+    def pair(text: str) -> str:
+        name, _, value = text.partition("=")
+        return text if public and (not value or _QUERY_VALUE.fullmatch(value)) else f"{name}=redacted"
+
+    path = "/".join(segment(s) for s in parts.path.split("/"))
+    query = "&".join(pair(p) for p in parts.query.split("&") if p)
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
