@@ -311,3 +311,28 @@ def test_the_plugin_takes_the_scenario_from_the_ini_file(pytester: pytest.Pytest
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["*harness: --scenario examples.oncall:nothing: 'examples.oncall' has "
                                  "no attribute 'nothing'*"])
+
+
+def test_the_readmes_example_scenario_records_replays_and_audits(
+    home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's complete example, saved as oncall_check.py, runs every command it shows."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Your own scenarios", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    commands = section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    reference = _module(home, "oncall_check", code, monkeypatch)
+    assert reference == "oncall_check:scenario"
+    outputs = []
+    for command in commands:
+        words = command.split()
+        assert words[0] == "harness"
+        result = _invoke(*words[1:])
+        assert result.exit_code == 0, (command, result.output)
+        outputs.append(result.output)
+    assert [line.split()[1] for line in outputs[0].splitlines()] == [
+        "create-responder", "create-rota", "read-the-rota", "clean-up"]
+    assert "4 steps, 5 requests in" in outputs[2]
+    assert outputs[3] == "0 findings in 5 files\n"
+    manifest = json.loads((home / "recordings" / "oncall-check" / "manifest.json").read_text())
+    assert manifest["scenario"] == "oncall_check:scenario"
