@@ -8,7 +8,9 @@ beside the target and swapped in.  On failure or interrupt the ledger's resource
 
 from __future__ import annotations
 
+import inspect
 import time
+import traceback
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from vcr.serializers import compat
 from harness import __version__
 from harness.cassettes import MANIFEST_NAME, Manifest, StepEntry, dump_cassette
 from harness.client import RETRY_STATUSES, Client, RetryPolicy
+from harness.crash import redact, save_traceback
 from harness.destination import RECORD, claimed
 from harness.errors import HarnessError, Interrupted, LeakFound, StepFailed
 from harness.fsutil import Staging
@@ -149,6 +152,10 @@ def _run(
         stop = take_pending() or exc
         with signals_ignored():
             leftovers = cleanup(client, run.ledger)
+        if reference != NOTEBOOK and where.startswith("step ") and not isinstance(stop, HarnessError) \
+                and isinstance(stop, Exception):
+            # A bug in the user's own step is theirs to fix, not a harness crash to report.
+            stop = _scenario_bug(stop, where, scenario, [settings.token, settings.from_email])
         raise _explain(stop, where, leftovers) from None
     finally:
         client.close()
@@ -223,6 +230,17 @@ def _stopped_outside_run(stop: BaseException, phase: str, out: Path) -> Interrup
                            signal_exit_code=code)
     what = "before the run began; nothing was sent" if phase == "before" else f"while writing {out}"
     return Interrupted(f"{word} {what}; {out} was left as it was", signal_exit_code=code)
+
+
+def _scenario_bug(exc: Exception, where: str, scenario: Scenario[Any], secrets: list[str]) -> StepFailed:
+    """A step of a user's scenario raised: name the exception and its line, keep the traceback."""
+    steps_files = {inspect.getsourcefile(step.action) for step in scenario.steps}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in steps_files]
+    at = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    saved = save_traceback(exc, secrets)
+    return StepFailed(redact(f"the scenario's code raised {type(exc).__name__}: {exc}{at}", secrets),
+                      hint=f"fix the step{f'; its traceback is in {saved}' if saved else ''}, "
+                      "then record again")
 
 
 def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("HOME", "TMPDIR"):
         (tmp_path / name).mkdir()
         monkeypatch.setenv(name, str(tmp_path / name))
+    # tempfile reads TMPDIR once per process: the saved tracebacks must land in this test's.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "TMPDIR"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(ROOT))
     return tmp_path
@@ -161,27 +164,48 @@ def test_drift_reports_a_change_in_the_sandboxs_answer(home: Path, monkeypatch: 
         ("find-who-is-on-call", "response.body.oncalls[].escalation_level", "field-removed", "breaking")]
 
 
-@pytest.mark.parametrize("failure", ['raise StepFailed("boom", hint="look")', 'raise KeyError("typo")'])
+@pytest.mark.parametrize(("failure", "said"), [
+    ('raise StepFailed("boom", hint="look")', "boom"),
+    # A bug in the step's own code is named with its line, not reported as a harness crash.
+    ('raise KeyError("typo")', "the scenario's code raised KeyError: 'typo' at {module}.py:{line}"),
+])
 def test_a_failing_step_cleans_up_everything_it_registered(
-    home: Path, monkeypatch: pytest.MonkeyPatch, failure: str,
+    home: Path, monkeypatch: pytest.MonkeyPatch, failure: str, said: str,
 ) -> None:
     """Whatever a step raises, the ledger's kinds and callables are undone; nothing is written."""
-    reference = _module(home, f"failing_{len(failure)}", FAILING.replace("{failure}", failure),
-                        monkeypatch)
+    module = f"failing_{len(failure)}"
+    text = FAILING.replace("{failure}", failure)
+    reference = _module(home, module, text, monkeypatch)
     with Sandbox(account="empty", incident_delay=0) as sb:
         settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
                                   region="us", api_url=sb.api_url, events_url=sb.events_url,
                                   out=home / "out", poll_timeout=10, sandbox=True)
-        with pytest.raises((StepFailed, KeyError)) as raised:
+        with pytest.raises(StepFailed) as raised:
             record_scenario(settings=settings, scenario=reference)
         left = sb.account.snapshot()
     assert (list(left.users), left.teams, left.schedules, left.escalation_policies) == (
         [sb.account.owner_id], {}, {}, {})
     assert load_scenario(reference).steps[0].action.__globals__["UNDONE"] == ["marker"]
     assert not (home / "out").exists()
-    if raised.type is StepFailed:
-        assert str(raised.value) == ("step fail-here failed: boom; cleanup done, nothing left in the "
-                                     "account; the previous recording was left untouched")
+    line = textwrap.dedent(text).splitlines().index(f"    {failure}") + 1
+    assert str(raised.value) == (f"step fail-here failed: {said.format(module=module, line=line)}; "
+                                 "cleanup done, nothing left in the account; the previous recording "
+                                 "was left untouched")
+
+
+def test_a_bug_in_a_step_keeps_its_traceback_for_the_user(
+    home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The CLI says where the step's code failed and where its traceback was saved: exit 1."""
+    reference = _module(home, "buggy", FAILING.replace("{failure}", 'raise KeyError("typo")'),
+                        monkeypatch)
+    result = _invoke("record", "--sandbox", "--account", "empty", "--scenario", reference, "--out", "out")
+    assert result.exit_code == 1
+    error, hint = result.output.splitlines()[-2:]
+    assert error.startswith("error: step fail-here failed: the scenario's code raised KeyError: 'typo' at "
+                            "buggy.py:")
+    saved = Path(hint.removeprefix("next: fix the step; its traceback is in ").split(",")[0])
+    assert saved.parent == home / "TMPDIR" and 'raise KeyError("typo")' in saved.read_text()
 
 
 def test_a_failing_step_is_exit_1_with_error_and_next(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
