@@ -111,7 +111,8 @@ def replay_command(*, directory: Path, verbosity: int, scenario: str | None = No
     """Replay `directory` with `scenario`, by default the one its manifest names."""
     console = Console(highlight=False, soft_wrap=True)
     recording = load_recording(directory)
-    steps = load_scenario(scenario or recording.manifest.scenario or NOTEBOOK)
+    steps = (load_scenario(scenario) if scenario else load_scenario(
+        recording.manifest.scenario or NOTEBOOK, named_by=f"{directory / MANIFEST_NAME}: scenario"))
     with ConsoleProgress(total=len(steps.steps), verbosity=verbosity, console=console) as progress:
         report = replay_recording(recording=recording, progress=progress, scenario=steps)
     seconds = sum(r.seconds for r in report.results)

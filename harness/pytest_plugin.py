@@ -21,7 +21,14 @@ from typing import Any, NoReturn
 
 import pytest
 
-from harness.cassettes import ACCEPTED_DIR, NOTEBOOK, Recording, load_manifest, load_recording
+from harness.cassettes import (
+    ACCEPTED_DIR,
+    MANIFEST_NAME,
+    NOTEBOOK,
+    Recording,
+    load_manifest,
+    load_recording,
+)
 from harness.errors import HarnessError
 from harness.replay import Replayer
 from harness.scenario_ref import load_scenario
@@ -48,9 +55,11 @@ def _recording_path(config: pytest.Config) -> Path:
 def _scenario(config: pytest.Config) -> Scenario[Any]:
     """The scenario named by option or ini, else by the recording's manifest; or a HarnessError."""
     reference = config.getoption("--harness-scenario") or config.getini("harness_scenario")
-    if not reference:
-        reference = load_manifest(_recording_path(config)).scenario or NOTEBOOK
-    return load_scenario(reference)
+    if reference:
+        return load_scenario(reference, named_by="harness_scenario")
+    path = _recording_path(config)
+    return load_scenario(load_manifest(path).scenario or NOTEBOOK,
+                         named_by=f"{path / MANIFEST_NAME}: scenario")
 
 
 def _stop(exc: HarnessError) -> NoReturn:

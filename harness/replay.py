@@ -22,7 +22,7 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.request import Request
 from vcr.serializers import compat
 
-from harness.cassettes import Recording, StepCassette
+from harness.cassettes import MANIFEST_NAME, Recording, StepCassette
 from harness.client import Client, RetryPolicy
 from harness.errors import InputError, ReplayMismatch, StepFailed
 from harness.inputs import parse_json
@@ -99,7 +99,8 @@ class Replayer:
         """Replay `recording` with `scenario`, by default the one its manifest names."""
         manifest = recording.manifest
         reference = manifest.scenario or NOTEBOOK
-        self.scenario = scenario if scenario is not None else load_scenario(reference)
+        self.scenario = scenario if scenario is not None else load_scenario(
+            reference, named_by=f"{recording.path / MANIFEST_NAME}: scenario")
         self.progress = progress
         self.recording = recording
         chosen = "" if reference == NOTEBOOK else f" --scenario {reference}"

@@ -307,6 +307,18 @@ def test_a_malformed_scenario_in_the_manifest_is_exit_2(home: Path) -> None:
     assert "manifest field missing or malformed ('scenario' must be MODULE:ATTRIBUTE)" in result.output
 
 
+def test_replay_names_the_manifests_scenario_it_cannot_import(home: Path) -> None:
+    """A recording whose scenario module is not importable here is exit 2 naming the manifest."""
+    copy = shutil.copytree(EXAMPLE_CASSETTES, home / "copy")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "scenario": "gone_module:scenario"}))
+    result = _invoke("replay", "copy")
+    assert (result.exit_code, result.output) == (2, (
+        "error: copy/manifest.json: scenario gone_module:scenario: no module named 'gone_module'\n"
+        "next: name MODULE:ATTRIBUTE, a module importable from the current folder (or on PYTHONPATH) "
+        "and its Scenario, e.g. --scenario mymodule:scenario\n"))
+
+
 def test_the_plugin_replays_a_users_scenario_from_the_manifest(pytester: pytest.Pytester) -> None:
     """In a user's own suite, `harness_step` runs once per step of the scenario the recording names."""
     pytester.syspathinsert(ROOT)
@@ -333,8 +345,8 @@ def test_the_plugin_takes_the_scenario_from_the_ini_file(pytester: pytest.Pytest
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*harness: --scenario examples.oncall:nothing: 'examples.oncall' has "
-                                 "no attribute 'nothing'*"])
+    result.stdout.fnmatch_lines(["*harness: harness_scenario examples.oncall:nothing: 'examples.oncall' "
+                                 "has no attribute 'nothing'*"])
 
 
 def test_the_readmes_example_scenario_records_replays_and_audits(
