@@ -107,7 +107,7 @@ BASE_URL = Checked("url", lambda v: check_base_url(v, what="URL"))
 @click.group(cls=HarnessGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="harness")
 def cli() -> None:
-    """Record, replay and compare PagerDuty's answers to the incident scenario."""
+    """Record, replay and compare PagerDuty's answers to the incident scenario, or to your own."""
 
 
 @cli.command()
@@ -136,7 +136,7 @@ def record(ctx: click.Context, *, subdomain: str | None, token: str | None, from
            region: str, api_url: str | None, events_url: str | None, out: Path, sandbox: bool,
            account: str, seed: int | None, poll_timeout: float, fail_on: str | None, verbose: bool,
            quiet: bool, scenario: str) -> None:
-    """Run the whole incident scenario once and record it, scrubbed, into cassettes."""
+    """Run the scenario once (the notebook's, or --scenario) and record it, scrubbed, into cassettes."""
     from harness.commands import record_command
 
     # SIGTERM and SIGHUP stop it like Ctrl-C, with cleanup and an `error:` line, from the start.
