@@ -219,3 +219,18 @@ def test_a_disabled_body_scrubber_still_teaches_the_vault() -> None:
     Scrubber(vault, disabled={"body"}).response(response)
     assert response["body"]["string"] == text
     assert NOTE in vault.secrets
+
+
+@pytest.mark.parametrize(("value", "searched"), [
+    (NOTE, True), (EMAIL, True), (URL, True), ("orders-db/358f0278bd5a", True), (IP, True),
+    ("Storage", False), ("application/json", False), ("api.pagerduty.com", False),
+    ("127.0.0.1", False), ("Test User", False),
+])
+def test_only_distinctive_replaced_values_are_searched_everywhere(value: str, searched: bool) -> None:
+    """Words that are also paths, headers, the scenario's words or the API host are replaced in place only.
+
+    Searching for them everywhere would rewrite a Content-Type, a request's host or the scenario's
+    own user name, and break replay; what is searched is what only a person writes.
+    """
+    keep = KeepList(written=("Notebook Test User 5",), api_hosts=("127.0.0.1",))
+    assert keep.searchable(value) is searched

@@ -63,6 +63,8 @@ _STRUCTURAL_SEGMENT = re.compile(
 _EXTENSION = re.compile(r"[a-z]{2,4}")
 _QUERY_VALUE = re.compile(r"[A-Z][A-Z0-9]{5,25}|\d{1,12}|[a-z_]{1,32}|" + _TIMESTAMP.pattern)
 URL_SCHEMES = ("https://", "http://", "webcal://")
+# A replaced value shorter than this is too likely to stand in other text by chance to search for.
+MIN_SEARCHED = 8
 
 
 class KeepList:
@@ -112,6 +114,20 @@ class KeepList:
         # A query value that is not an id, a number, a time or a lowercase word may be a token.
         pairs = [p.partition("=")[2] for p in parts.query.split("&") if p]
         return not parts.fragment and all(_QUERY_VALUE.fullmatch(v) or not v for v in pairs)
+
+    def searchable(self, value: str) -> bool:
+        """Whether a replaced value can be searched for in the whole recording without false hits.
+
+        Free text, emails, URLs and words with four digits or more are a person's; a word
+        without (`Storage`, `application/json`, `api.pagerduty.com`) is also ordinary text of
+        paths, headers and field names, and so is anything inside the scenario's own words or
+        the recording's API hosts (`127.0.0.1`).
+        """
+        if len(value) < MIN_SEARCHED:
+            return False
+        distinctive = (any(ch.isspace() for ch in value) or "@" in value
+                       or value.startswith(URL_SCHEMES) or sum(ch.isdigit() for ch in value) >= 4)
+        return distinctive and not any(value in text for text in (*self.written, *self.api_hosts))
 
     def _kept_host(self, host: str) -> bool:
         if host in self.api_hosts:

@@ -192,13 +192,17 @@ def keep_only(vault: Vault, keep: KeepList, data: Any) -> Any:
         return node
 
     judge(data, "")
-    placeholders = {value: placeholder_for(vault, value)
+    placeholders = {value: placeholder_for(vault, value, searched=keep.searchable(value.strip()))
                     for (_, value), known in judged.items() if known is None}
     return rewrite(data, "")
 
 
-def placeholder_for(vault: Vault, value: str) -> str:
-    """The placeholder of a replaced string, of its format class; the vault learns the value."""
+def placeholder_for(vault: Vault, value: str, *, searched: bool = True) -> str:
+    """The placeholder of a replaced string, of its format class; the vault learns the value.
+
+    `searched` says whether the fail-closed check (and the save-time sweep) look for it
+    everywhere, or it is replaced only where it stands.
+    """
     known = vault.placeholder(value.strip())
     if known != value.strip():
         return known
@@ -206,11 +210,12 @@ def placeholder_for(vault: Vault, value: str) -> str:
     if EMAIL_RE.fullmatch(stripped):
         return vault.learn("email", stripped)
     if stripped.startswith(URL_SCHEMES):
-        return vault.learn("url", stripped)
+        return vault.learn("url", stripped, searched=searched)
     if (PHONE_VALUE_RE.fullmatch(stripped) and sum(ch.isdigit() for ch in stripped) >= 7
             and not IPV4_RE.fullmatch(stripped)):
         return vault.learn("phone", stripped)
-    return vault.learn("text" if any(ch.isspace() for ch in stripped) else "word", stripped)
+    kind = "text" if any(ch.isspace() for ch in stripped) else "word"
+    return vault.learn(kind, stripped, searched=searched)
 
 
 def learn_written(keep: KeepList, request: Request) -> None:

@@ -28,9 +28,6 @@ MIN_FREE_TEXT = 4
 # What the keep-list replaces where it stands (`harness.secrets.keep`): free text, single words
 # and URLs of other people.  They are not a run's secrets, so the manifest does not list them.
 REPLACED_KINDS = frozenset({"text", "word", "url"})
-# A replaced single word without digits or punctuation ("Storage", "notifications") is also an
-# ordinary word of paths, keys and sentences: it is replaced where it stands, not searched for.
-MIN_SEARCHED_REPLACED = 8
 
 
 class Vault:
@@ -43,12 +40,19 @@ class Vault:
         self._counts: Counter[str] = Counter()
         self._patterns: dict[bool, tuple[re.Pattern[str] | None, dict[str, str]]] = {}
         self._origins: dict[str, tuple[str, str]] = {}
+        self._unsearched: set[str] = set()
 
-    def learn(self, kind: str, value: str) -> str:
-        """Remember `value` as a secret of `kind` and return its placeholder."""
+    def learn(self, kind: str, value: str, *, searched: bool = True) -> str:
+        """Remember `value` as a secret of `kind` and return its placeholder.
+
+        A value learned with `searched=False` is replaced only where the caller puts its
+        placeholder: it is also ordinary text of the recording (see `KeepList.searchable`).
+        """
         value = value.strip()
         if not value or value in self.public or value in self._placeholders.values():
             return value
+        if not searched and value not in self._placeholders:
+            self._unsearched.add(value)
         if value not in self._placeholders:
             self._counts[kind] += 1
             self._placeholders[value] = self._make(kind, value, self._counts[kind])
@@ -72,13 +76,9 @@ class Vault:
 
     def searched(self, value: str) -> bool:
         """Whether `value` is replaced wherever it stands and searched for in the finished recording."""
-        kind = self._kinds.get(value)
-        if kind == "name":
-            return len(value) >= MIN_FREE_TEXT
-        if kind in REPLACED_KINDS:
-            return len(value) >= MIN_SEARCHED_REPLACED and any(
-                ch.isspace() or ch.isdigit() or ch in "@:/._-" for ch in value)
-        return True
+        if value in self._unsearched:
+            return False
+        return len(value) >= MIN_FREE_TEXT or self._kinds.get(value) != "name"
 
     def placeholders_by_name(self) -> dict[str, str]:
         """The placeholders a recording's manifest lists (name `kind:n`), so tools can trust them."""
