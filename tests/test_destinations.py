@@ -586,7 +586,7 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> None:
         return manifest, {name: (source / name).read_text(encoding="utf-8") for name in names}, [], []
 
     monkeypatch.setattr(harness.recorder, "_run", files)
-    monkeypatch.setattr(harness.commands, "_drift_summary", lambda out, fail_on, console: 0)
+    monkeypatch.setattr(harness.commands, "_drift_summary", lambda *args: 0)
     monkeypatch.setattr(harness.commands, "summary_line", lambda *args: "recorded")
 
 
