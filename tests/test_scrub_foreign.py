@@ -16,9 +16,10 @@ from harness.cli import cli
 from harness.drift.formats import FormatClassifier
 from harness.recorder import record_scenario
 from harness.sandbox import Sandbox
+from harness.secrets.answers import keep_only
 from harness.secrets.keep import KeepList
 from harness.secrets.leaks import find_leaks
-from harness.secrets.scrub import Scrubber, keep_only
+from harness.secrets.scrub import Scrubber
 from harness.secrets.vault import Vault
 from harness.settings import build_settings
 
