@@ -135,8 +135,15 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
     from harness.drift import render
     from harness.drift.documented import compare_documented
 
-    report = compare_documented(baseline=load_recording(baseline),
-                                candidate=load_recording(candidate), spec=spec)
+    recordings = load_recording(baseline), load_recording(candidate)
+    first, second = (r.manifest.scenario or NOTEBOOK for r in recordings)
+    if first != second:
+        # Every step of one would be "missing" from the other: that is no finding about PagerDuty.
+        raise ConfigError(f"{baseline} records the scenario {first} and {candidate} records {second}: "
+                          "recordings of two scenarios cannot be compared",
+                          hint=f"compare two recordings of the same scenario, e.g. harness drift "
+                          f"{candidate} <another recording of {second}>")
+    report = compare_documented(baseline=recordings[0], candidate=recordings[1], spec=spec)
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
 

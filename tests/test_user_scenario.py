@@ -307,6 +307,17 @@ def test_a_malformed_scenario_in_the_manifest_is_exit_2(home: Path) -> None:
     assert "manifest field missing or malformed ('scenario' must be MODULE:ATTRIBUTE)" in result.output
 
 
+def test_drift_refuses_recordings_of_two_scenarios(home: Path) -> None:
+    """The notebook's recording and the example's cannot be compared: exit 2, naming both."""
+    result = _invoke("drift", str(ROOT / "cassettes"), str(EXAMPLE_CASSETTES))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {ROOT / 'cassettes'} records the scenario harness.scenario:scenario and "
+        f"{EXAMPLE_CASSETTES} records examples.oncall:scenario: recordings of two scenarios cannot be "
+        f"compared\nnext: compare two recordings of the same scenario, e.g. harness drift "
+        f"{EXAMPLE_CASSETTES} <another recording of examples.oncall:scenario>\n")
+
+
 def test_replay_names_the_manifests_scenario_it_cannot_import(home: Path) -> None:
     """A recording whose scenario module is not importable here is exit 2 naming the manifest."""
     copy = shutil.copytree(EXAMPLE_CASSETTES, home / "copy")
