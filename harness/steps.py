@@ -159,7 +159,8 @@ class Scenario(Generic[R]):
                 raise TypeError(f"step {action.__name__} is declared twice")
             self._steps.append(Step(
                 number=len(self._steps) + 1, slug=slug,
-                title=title, expect=MappingProxyType({**DEFAULT_EXPECT, **(expect or {})}),
+                title=title, expect=MappingProxyType(
+                    {**DEFAULT_EXPECT, **{m.upper(): code for m, code in (expect or {}).items()}}),
                 action=action, polls=polls,
             ))
             return action
