@@ -147,6 +147,13 @@ def _run(
                 raise_pending()
                 results.append(result)
                 progress.step_finished(result)
+            # What the scenario registered and did not delete itself goes now, off the record.
+            where = "the cleanup after the last step"
+            if run.ledger:
+                left = cleanup(client, run.ledger)
+                if left:
+                    raise StepFailed(f"could not delete {', '.join(left)}",
+                                     hint="delete them by hand, then run again")
     except BaseException as exc:
         # A signal that came during the request that failed still says how the run ended.
         stop = take_pending() or exc

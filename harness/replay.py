@@ -103,6 +103,7 @@ class Replayer:
             reference, named_by=f"{recording.path / MANIFEST_NAME}: scenario")
         self.progress = progress
         self.recording = recording
+        self.own_scenario = reference != NOTEBOOK
         chosen = "" if reference == NOTEBOOK else f" --scenario {reference}"
         self.rerecord = (f"harness record --sandbox{chosen} && harness accept" if manifest.sandbox
                          else f"harness record --subdomain <your-subdomain>{chosen} && harness accept")
@@ -177,6 +178,10 @@ class Replayer:
             stored, _ok, failed = similar[0]
             how = ", ".join(name.replace("_", " ") for name, _message in failed) or "nothing"
             detail += f"; closest recorded: {stored.method} {stored.uri} (differs in {how})"
+            if self.own_scenario and any(name == "json_body" for name, _message in failed):
+                # The usual cause in a new scenario: scrubbing replaced a name it sends.
+                detail += ("; if the bodies differ in a name the scenario gives its resources, "
+                           "list it in Scenario(public_names=...) and re-record")
         return self._mismatch(step, cassette, detail)
 
     def _mismatch(self, step: Step, cassette: StepCassette, detail: str) -> ReplayMismatch:

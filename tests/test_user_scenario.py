@@ -208,6 +208,25 @@ def test_a_bug_in_a_step_keeps_its_traceback_for_the_user(
     assert saved.parent == home / "TMPDIR" and 'raise KeyError("typo")' in saved.read_text()
 
 
+def test_what_a_successful_run_left_in_the_ledger_is_deleted(
+    home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A scenario that registers but never deletes still leaves the account as it found it."""
+    reference = _module(home, "forgetful", FAILING.replace("{failure}", "pass"), monkeypatch)
+    with Sandbox(account="empty", incident_delay=0) as sb:
+        settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
+                                  region="us", api_url=sb.api_url, events_url=sb.events_url,
+                                  out=home / "out", poll_timeout=10, sandbox=True)
+        result = record_scenario(settings=settings, scenario=reference)
+        left = sb.account.snapshot()
+    assert (list(left.users), left.teams, left.schedules, left.escalation_policies) == (
+        [sb.account.owner_id], {}, {}, {})
+    assert load_scenario(reference).steps[0].action.__globals__["UNDONE"] == ["marker"]
+    # The cleanup is off the record: the cassettes hold only the steps' own requests.
+    assert [len(r.responses) for r in result.results] == [4, 0]
+    assert sorted(result.manifest.owned or {}) == ["escalation_policy", "schedule", "team", "user"]
+
+
 def test_a_failing_step_is_exit_1_with_error_and_next(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """From the CLI, a user's failing step is exit 1 naming the step, after cleanup."""
     failure = 'raise StepFailed("boom", hint="look")'
@@ -305,6 +324,30 @@ def test_a_malformed_scenario_in_the_manifest_is_exit_2(home: Path) -> None:
     result = _invoke("replay", str(copy))
     assert result.exit_code == 2
     assert "manifest field missing or malformed ('scenario' must be MODULE:ATTRIBUTE)" in result.output
+
+
+def test_a_name_left_out_of_public_names_is_pointed_out_at_replay(
+    home: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A user's name the scenario sends is scrubbed unless public; replay then says what to do."""
+    reference = _module(home, "unlisted", '''
+        from harness import Client, Run, Scenario, expect_success
+
+        scenario = Scenario()
+
+
+        @scenario.step()
+        def create_user(pd: Client, run: Run) -> None:
+            """Create a user whose name is not listed as public."""
+            body = {"user": {"type": "user", "name": "Unlisted Name", "email": run.test_user_email}}
+            run.ledger.add("user", expect_success(pd.post("/users", body), "create")["user"]["id"])
+    ''', monkeypatch)
+    assert _invoke("record", "--sandbox", "--account", "empty", "--scenario", reference,
+                   "--out", "rec").exit_code == 0
+    result = _invoke("replay", "rec")
+    assert result.exit_code == 1
+    assert ("(differs in json body); if the bodies differ in a name the scenario gives its resources, "
+            "list it in Scenario(public_names=...) and re-record") in result.output
 
 
 def test_drift_refuses_recordings_of_two_scenarios(home: Path) -> None:
