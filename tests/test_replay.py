@@ -59,8 +59,10 @@ def check_create_integration(result: StepResult, run: Run, replayer: Replayer) -
 
 def check_trigger_incidents(result: StepResult, run: Run, replayer: Replayer) -> None:
     bodies = [r.json() for r in result.responses]
-    assert bodies == [{"status": "success", "message": "Event processed",
-                       "dedup_key": f"harness-{run.service_id}-{n}"} for n in (1, 2)]
+    assert bodies == [
+        {"status": "success", "message": "Event processed", "dedup_key": f"harness-{run.service_id}-{n}"}
+        for n in (1, 2)
+    ]
 
 
 def check_wait_for_incidents(result: StepResult, run: Run, replayer: Replayer) -> None:
@@ -80,8 +82,9 @@ def check_count_incidents(result: StepResult, run: Run, replayer: Replayer) -> N
     listed = _body(_earlier(replayer, "list-incidents"))
     assert listed["more"] is False
     totals = [r.json()["total"] for r in result.responses]
-    by_status = [sum(i["status"] == s for i in listed["incidents"])
-                 for s in ("triggered", "acknowledged", "resolved")]
+    by_status = [
+        sum(i["status"] == s for i in listed["incidents"]) for s in ("triggered", "acknowledged", "resolved")
+    ]
     assert totals == by_status
     assert sum(totals) == len(listed["incidents"])
 
@@ -135,7 +138,8 @@ def check_get_log_entry(result: StepResult, run: Run, replayer: Replayer) -> Non
 
 def check_bulk_resolve_incidents(result: StepResult, run: Run, replayer: Replayer) -> None:
     assert [(i["id"], i["status"]) for i in _body(result)["incidents"]] == [
-        (run.first_incident["id"], "resolved")]
+        (run.first_incident["id"], "resolved")
+    ]
 
 
 def check_find_second_triggered_incident(result: StepResult, run: Run, replayer: Replayer) -> None:
@@ -156,7 +160,8 @@ def _in_window(run: Run, stamp: str) -> bool:
 def check_incidents_per_time_report(result: StepResult, run: Run, replayer: Replayer) -> None:
     report = _body(result)
     assert report["filters"]["service_ids"] == [run.service_id]
-    assert sum(row["total_incident_count"] for row in report["data"]) == 2
+    # As live, analytics lag behind: a report over incidents made seconds ago is empty.
+    assert report["data"] == []
     assert _in_window(run, run.first_incident["created_at"])
     assert _in_window(run, run.incident["last_status_change_at"])
 
@@ -178,7 +183,8 @@ def check_resolve_test_user_incidents(result: StepResult, run: Run, replayer: Re
 
 CHECKS: dict[str, Callable[[StepResult, Run, Replayer], None]] = {
     name.removeprefix("check_").replace("_", "-"): check
-    for name, check in dict(globals()).items() if name.startswith("check_")
+    for name, check in dict(globals()).items()
+    if name.startswith("check_")
 }
 
 
@@ -187,7 +193,8 @@ def test_step_replays(harness_replayer: Replayer, harness_step: Step) -> None:
     result = harness_replayer.run_step(harness_step.slug)
     assert result.responses, "every step makes at least one request"
     assert [r.status_code for r in result.responses] == [
-        harness_step.expected_status(str(r.request.method)) for r in result.responses]
+        harness_step.expected_status(str(r.request.method)) for r in result.responses
+    ]
     check = CHECKS.get(harness_step.slug)
     if check is not None:
         check(result, harness_replayer.run, harness_replayer)
