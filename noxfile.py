@@ -24,8 +24,10 @@ def full(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
+    """ruff's rules, and its formatter's style, on every Python file of the project."""
     session.install("ruff")
-    session.run("ruff", "check", "harness", "tests", "noxfile.py")
+    session.run("ruff", "check", "harness", "tests", "examples", "noxfile.py")
+    session.run("ruff", "format", "--check", "harness", "tests", "examples", "noxfile.py")
 
 
 @nox.session

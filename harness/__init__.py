@@ -13,5 +13,16 @@ from harness.errors import AnswerLacksField, StepFailed
 from harness.lookups import dig
 from harness.steps import Needed, Run, Scenario, StepResult, poll
 
-__all__ = ["AnswerLacksField", "Client", "Needed", "Run", "Scenario", "StepFailed", "StepResult",
-           "__version__", "dig", "expect_success", "poll"]
+__all__ = [
+    "AnswerLacksField",
+    "Client",
+    "Needed",
+    "Run",
+    "Scenario",
+    "StepFailed",
+    "StepResult",
+    "__version__",
+    "dig",
+    "expect_success",
+    "poll",
+]

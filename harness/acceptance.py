@@ -47,8 +47,10 @@ class _Checkpoints(Silent):
 def accept_recording(*, source: Path, accepted: Path) -> Accepted:
     """Make `accepted` hold the recording in `source`, verified, keeping the folder's other files."""
     if _same_folder(source, accepted):
-        raise InputError(f"{source} is {accepted}/ itself; there is nothing to accept",
-                         hint="record a fresh one (harness record --sandbox), then harness accept")
+        raise InputError(
+            f"{source} is {accepted}/ itself; there is nothing to accept",
+            hint="record a fresh one (harness record --sandbox), then harness accept",
+        )
     committed = False
     steps = 0
     try:
@@ -66,11 +68,15 @@ def accept_recording(*, source: Path, accepted: Path) -> Accepted:
     except (KeyboardInterrupt, Terminated) as stop:
         word = "interrupted" if isinstance(stop, KeyboardInterrupt) else "terminated"
         if committed:
-            raise Interrupted(f"{word} after harness accept finished: {accepted}/ holds the new "
-                              f"recording ({steps} steps)", signal_exit_code=exit_code_for(stop)) from None
-        raise Interrupted(f"{word} during harness accept; {accepted}/ was left as it was",
-                          signal_exit_code=exit_code_for(stop),
-                          hint="run harness accept again to promote the recording") from None
+            raise Interrupted(
+                f"{word} after harness accept finished: {accepted}/ holds the new recording ({steps} steps)",
+                signal_exit_code=exit_code_for(stop),
+            ) from None
+        raise Interrupted(
+            f"{word} during harness accept; {accepted}/ was left as it was",
+            signal_exit_code=exit_code_for(stop),
+            hint="run harness accept again to promote the recording",
+        ) from None
     return Accepted(source=source, accepted=accepted, steps=steps)
 
 
@@ -107,5 +113,7 @@ def _refuse_link(source: Path, name: str) -> None:
     except OSError:
         return  # missing or unreadable: load_recording names it
     if stat.S_ISLNK(mode):
-        raise InputError(f"{source / name}: is a symbolic link; a recording holds regular files only",
-                         hint="copy the file itself into the recording, or " + RERECORD)
+        raise InputError(
+            f"{source / name}: is a symbolic link; a recording holds regular files only",
+            hint="copy the file itself into the recording, or " + RERECORD,
+        )

@@ -134,8 +134,9 @@ def load_manifest(directory: Path) -> Manifest:
     except (FileNotFoundError, NotADirectoryError):
         is_dir = False
     except OSError as exc:  # a symlink loop, a name too long, a folder one may not enter
-        raise InputError(f"{directory}: cannot be read ({exc.strerror})",
-                         hint="name an existing recording directory") from None
+        raise InputError(
+            f"{directory}: cannot be read ({exc.strerror})", hint="name an existing recording directory"
+        ) from None
     if not is_dir:
         raise InputError(
             f"{directory}: no recording directory there",
@@ -143,7 +144,7 @@ def load_manifest(directory: Path) -> Manifest:
         )
     data = _read_json(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise InputError(f"{path}: not a harness manifest (no \"format\": \"{FORMAT_NAME}\")")
+        raise InputError(f'{path}: not a harness manifest (no "format": "{FORMAT_NAME}")')
     version = data.get("format_version")
     if type(version) is not int or version != FORMAT_VERSION:
         raise InputError(
@@ -154,13 +155,16 @@ def load_manifest(directory: Path) -> Manifest:
     try:
         manifest = _manifest_from(data)
     except _Malformed as exc:
-        raise InputError(f"{path}: manifest field missing or malformed ({exc})",
-                         hint=_rerecord_hint()) from None
+        raise InputError(
+            f"{path}: manifest field missing or malformed ({exc})", hint=_rerecord_hint()
+        ) from None
     steps = manifest.steps
     for step in steps:
         if Path(step.cassette).name != step.cassette:
-            raise InputError(f"{path}: cassette name {_shown(step.cassette)} is not a plain file name",
-                             hint=_rerecord_hint())
+            raise InputError(
+                f"{path}: cassette name {_shown(step.cassette)} is not a plain file name",
+                hint=_rerecord_hint(),
+            )
     return manifest
 
 
@@ -179,8 +183,11 @@ def load_cassette(path: Path) -> list[Interaction]:
         raise InputError(f"{path}: not a vcrpy cassette (no interactions list)", hint=_rerecord_hint())
     if type(data.get("version")) is not int or data["version"] != 1:
         # A cassette cut short loses its last line, `version: 1`: this also catches truncation.
-        raise InputError(f"{path}: cassette format version {_shown(data.get('version'))} is not supported "
-                         "(this harness reads version 1)", hint=_rerecord_hint())
+        raise InputError(
+            f"{path}: cassette format version {_shown(data.get('version'))} is not supported "
+            "(this harness reads version 1)",
+            hint=_rerecord_hint(),
+        )
     interactions: list[Interaction] = data["interactions"]
     for index, interaction in enumerate(interactions, start=1):
         problem = _interaction_problem(interaction)
@@ -193,8 +200,11 @@ def load_recording(directory: Path) -> Recording:
     """Load a recording directory: its manifest and every step's cassette."""
     manifest = load_manifest(directory)
     steps = tuple(
-        StepCassette(entry=entry, path=directory / entry.cassette,
-                     interactions=load_cassette(directory / entry.cassette))
+        StepCassette(
+            entry=entry,
+            path=directory / entry.cassette,
+            interactions=load_cassette(directory / entry.cassette),
+        )
         for entry in manifest.steps
     )
     return Recording(path=directory, manifest=manifest, steps=steps)
@@ -204,8 +214,7 @@ class _Malformed(Exception):
     """A manifest field of the wrong type or value; the message names the field, never its value."""
 
 
-_MANIFEST_TEXTS = ("harness_version", "vcrpy_version", "recorded_at", "region", "api_url",
-                   "events_url")
+_MANIFEST_TEXTS = ("harness_version", "vcrpy_version", "recorded_at", "region", "api_url", "events_url")
 _STEP_FIELDS = {"number": int, "slug": str, "title": str, "cassette": str}
 
 
@@ -234,9 +243,15 @@ def _manifest_from(data: dict[str, Any]) -> Manifest:
         if not 1 <= step["number"] <= 999:
             raise _Malformed(f"step {index} 'number' is out of range (1-999)")
         steps.append(StepEntry(**{name: step[name] for name in _STEP_FIELDS}))
-    return Manifest(**{name: data[name] for name in _MANIFEST_TEXTS}, sandbox=data["sandbox"],
-                    placeholders=placeholders, steps=tuple(steps), owned=_owned_from(data),
-                    sandbox_seed=_seed_from(data), scenario=_scenario_from(data))
+    return Manifest(
+        **{name: data[name] for name in _MANIFEST_TEXTS},
+        sandbox=data["sandbox"],
+        placeholders=placeholders,
+        steps=tuple(steps),
+        owned=_owned_from(data),
+        sandbox_seed=_seed_from(data),
+        scenario=_scenario_from(data),
+    )
 
 
 def _scenario_from(data: dict[str, Any]) -> str | None:
@@ -260,8 +275,10 @@ def _owned_from(data: dict[str, Any]) -> dict[str, tuple[str, ...]] | None:
     if "owned" not in data:
         return None
     owned = _expect(data, "owned", dict)
-    if not all(isinstance(kind, str) and type(ids) is list and all(isinstance(i, str) for i in ids)
-               for kind, ids in owned.items()):
+    if not all(
+        isinstance(kind, str) and type(ids) is list and all(isinstance(i, str) for i in ids)
+        for kind, ids in owned.items()
+    ):
         raise _Malformed("'owned' must map kinds to lists of ids")
     return {kind: tuple(ids) for kind, ids in owned.items()}
 
@@ -276,13 +293,18 @@ def _expect(data: dict[str, Any], name: str, kind: type, *, where: str = "") -> 
     return value
 
 
-_TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", list: "a list",
-               dict: "an object"}
+_TYPE_NAMES = {str: "text", bool: "true or false", int: "a whole number", list: "a list", dict: "an object"}
 
 
 def _type_name(value: Any) -> str:
-    for kind, name in ((bool, "true or false"), (str, "text"), (int, "a whole number"),
-                       (float, "a fractional number"), (list, "a list"), (dict, "an object")):
+    for kind, name in (
+        (bool, "true or false"),
+        (str, "text"),
+        (int, "a whole number"),
+        (float, "a fractional number"),
+        (list, "a list"),
+        (dict, "an object"),
+    ):
         if isinstance(value, kind):
             return name
     return "null"
@@ -408,6 +430,5 @@ _CassetteDumper.add_representer(str, _represent_str)
 def dump_cassette(interactions: list[Interaction]) -> str:
     """A cassette as vcrpy reads it, with bodies as readable text blocks."""
     data = {"interactions": interactions, "version": 1}
-    text: str = yaml.dump(data, Dumper=_CassetteDumper, allow_unicode=True, sort_keys=False,
-                          width=1_000_000)
+    text: str = yaml.dump(data, Dumper=_CassetteDumper, allow_unicode=True, sort_keys=False, width=1_000_000)
     return text

@@ -29,9 +29,13 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 GATEWAY_STATUSES = frozenset({502, 504})
 JsonBody = dict[str, Any]
 # Requests that fail before anything is sent, for a value no HTTP request can carry.
-_UNSENDABLE = (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
-               requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
-               UnicodeEncodeError)
+_UNSENDABLE = (
+    requests.exceptions.InvalidHeader,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    UnicodeEncodeError,
+)
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,13 @@ class Client:
         # passed with each request: requests lets REQUESTS_CA_BUNDLE override a session's verify.
         self.ca_bundle = ca_bundle
         self.session = requests.Session()
-        self.session.headers.update({
-            "Accept": ACCEPT,
-            "Authorization": f"Token token={token}",
-            "Content-Type": "application/json",
-        })
+        self.session.headers.update(
+            {
+                "Accept": ACCEPT,
+                "Authorization": f"Token token={token}",
+                "Content-Type": "application/json",
+            }
+        )
 
     def close(self) -> None:
         self.session.close()
@@ -113,11 +119,15 @@ class Client:
         return self._send("GET", self.api_url + path, params=params)
 
     def post(
-        self, path: str, body: JsonBody, *, recover: Recover | None = None, query: bool = False,
+        self,
+        path: str,
+        body: JsonBody,
+        *,
+        recover: Recover | None = None,
+        query: bool = False,
     ) -> requests.Response:
         """POST to the REST API; `query` marks a POST that only reads (a report), safe to retry."""
-        return self._send("POST", self.api_url + path, json=body, recover=recover, write=True,
-                          query=query)
+        return self._send("POST", self.api_url + path, json=body, recover=recover, write=True, query=query)
 
     def put(self, path: str, body: JsonBody) -> requests.Response:
         return self._send("PUT", self.api_url + path, json=body, write=True)
@@ -161,27 +171,36 @@ class Client:
             try:
                 with request_in_flight():
                     response = self.session.request(
-                        method, url, params=params, json=json, headers=headers, timeout=self.timeout,
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers=headers,
+                        timeout=self.timeout,
                         verify=self.ca_bundle,
                     )
             except _UNSENDABLE as exc:
                 # requests' own message quotes the offending header, the Authorization one included.
-                raise ConfigError(f"{line}: the request cannot be sent ({type(exc).__name__}): a "
-                                  "header or the URL holds a character HTTP does not allow",
-                                  hint="check --token, --from-email and the URLs for stray "
-                                  "spaces, quotes or line breaks") from None
+                raise ConfigError(
+                    f"{line}: the request cannot be sent ({type(exc).__name__}): a "
+                    "header or the URL holds a character HTTP does not allow",
+                    hint="check --token, --from-email and the URLs for stray spaces, quotes or line breaks",
+                ) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if _untrusted_certificate(exc):
                     # A certificate that does not verify will not verify on a retry either.
-                    raise StepFailed(f"{line}: the server's TLS certificate is not trusted (SSLError)",
-                                     hint="check the URL; behind a proxy that inspects TLS, set "
-                                     "REQUESTS_CA_BUNDLE to its authority's certificate") from None
+                    raise StepFailed(
+                        f"{line}: the server's TLS certificate is not trusted (SSLError)",
+                        hint="check the URL; behind a proxy that inspects TLS, set "
+                        "REQUESTS_CA_BUNDLE to its authority's certificate",
+                    ) from None
                 owed = self.timeout if method != "GET" else owed
                 if attempt >= self.retry.attempts:
                     self._let_land(owed)
-                    raise StepFailed(f"{line}: no answer after {attempt} attempts "
-                                     f"({type(exc).__name__})",
-                                     hint="check the network or the API status, then run again") from None
+                    raise StepFailed(
+                        f"{line}: no answer after {attempt} attempts ({type(exc).__name__})",
+                        hint="check the network or the API status, then run again",
+                    ) from None
                 owed = self._before_retry(attempt, None, owed=owed, create=create, recover=recover)
                 continue
             self.tape.heard(response)
@@ -194,8 +213,9 @@ class Client:
             if response.status_code not in RETRY_STATUSES or attempt >= self.retry.attempts:
                 self._let_land(owed)
                 return response
-            owed = self._before_retry(attempt, response, owed=owed, create=create and unknown,
-                                      recover=recover)
+            owed = self._before_retry(
+                attempt, response, owed=owed, create=create and unknown, recover=recover
+            )
 
     def _before_retry(
         self,
@@ -216,8 +236,10 @@ class Client:
         delay = self.retry.delay(attempt, response)
         if create:
             if recover is None:
-                raise StepFailed("a create got no clear answer and cannot be retried safely",
-                                 hint="check the account for a duplicate, then run again")
+                raise StepFailed(
+                    "a create got no clear answer and cannot be retried safely",
+                    hint="check the account for a duplicate, then run again",
+                )
             delay = max(delay, owed)
         self.sleep(delay)
         if create and recover is not None:
@@ -253,8 +275,10 @@ def expect_success(response: requests.Response, what: str) -> JsonBody:
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}
-    raise StepFailed(f"{what}: PagerDuty answered {response.status_code} {api_message(response)}",
-                     hint="see the message above; run again once the cause is fixed")
+    raise StepFailed(
+        f"{what}: PagerDuty answered {response.status_code} {api_message(response)}",
+        hint="see the message above; run again once the cause is fixed",
+    )
 
 
 def api_message(response: requests.Response) -> str:

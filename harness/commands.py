@@ -62,21 +62,41 @@ def record_command(
         with Sandbox(subdomain=SANDBOX_SUBDOMAIN, tls=True, account=account, seed=seed) as sb:
             if sb.seed is not None and verbosity >= 0:
                 console.print(f"sandbox account: busy, seed {sb.seed} (--seed {sb.seed} makes it again)")
-            settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                                      region=region, api_url=sb.api_url, events_url=sb.events_url,
-                                      out=out, poll_timeout=poll_timeout, sandbox=True,
-                                      ca_bundle=sb.ca_path, sandbox_seed=sb.seed)
+            settings = build_settings(
+                subdomain=sb.subdomain,
+                token=sb.token,
+                from_email=sb.owner_email,
+                region=region,
+                api_url=sb.api_url,
+                events_url=sb.events_url,
+                out=out,
+                poll_timeout=poll_timeout,
+                sandbox=True,
+                ca_bundle=sb.ca_path,
+                sandbox_seed=sb.seed,
+            )
             result = _record(settings, verbosity, console, scenario, total)
     else:
         if seed is not None or account != "busy":
-            raise ConfigError("--account and --seed choose the sandbox's account",
-                              hint="add --sandbox, or leave them out when recording a real account")
+            raise ConfigError(
+                "--account and --seed choose the sandbox's account",
+                hint="add --sandbox, or leave them out when recording a real account",
+            )
         if not subdomain:
-            raise ConfigError("--subdomain is required",
-                              hint="pass --subdomain acme-co (or record against the sandbox: --sandbox)")
-        settings = build_settings(subdomain=subdomain, token=token or "", from_email=from_email or "",
-                                  region=region, api_url=api_url, events_url=events_url, out=out,
-                                  poll_timeout=poll_timeout)
+            raise ConfigError(
+                "--subdomain is required",
+                hint="pass --subdomain acme-co (or record against the sandbox: --sandbox)",
+            )
+        settings = build_settings(
+            subdomain=subdomain,
+            token=token or "",
+            from_email=from_email or "",
+            region=region,
+            api_url=api_url,
+            events_url=events_url,
+            out=out,
+            poll_timeout=poll_timeout,
+        )
         result = _record(settings, verbosity, console, scenario, total)
     if result.swept:
         console.print(f"swept leftovers of an earlier run: {', '.join(result.swept)}")
@@ -84,8 +104,7 @@ def record_command(
     return _drift_summary(result.out, fail_on, console, scenario)
 
 
-def _record(settings: Settings, verbosity: int, console: Console, scenario: str,
-            total: int) -> RecordResult:
+def _record(settings: Settings, verbosity: int, console: Console, scenario: str, total: int) -> RecordResult:
     with ConsoleProgress(total=total, verbosity=verbosity, console=console) as progress:
         return record_scenario(settings=settings, progress=progress, scenario=scenario)
 
@@ -111,8 +130,13 @@ def replay_command(*, directory: Path, verbosity: int, scenario: str | None = No
     """Replay `directory` with `scenario`, by default the one its manifest names."""
     console = Console(highlight=False, soft_wrap=True)
     recording = load_recording(directory)
-    steps = (load_scenario(scenario) if scenario else load_scenario(
-        recording.manifest.scenario or NOTEBOOK, named_by=f"{directory / MANIFEST_NAME}: scenario"))
+    steps = (
+        load_scenario(scenario)
+        if scenario
+        else load_scenario(
+            recording.manifest.scenario or NOTEBOOK, named_by=f"{directory / MANIFEST_NAME}: scenario"
+        )
+    )
     with ConsoleProgress(total=len(steps.steps), verbosity=verbosity, console=console) as progress:
         report = replay_recording(recording=recording, progress=progress, scenario=steps)
     seconds = sum(r.seconds for r in report.results)
@@ -130,8 +154,9 @@ def accept_command(*, directory: Path, accepted: Path) -> str:
     return f"accepted {directory} ({result.steps} steps) as {accepted}/"
 
 
-def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
-                  color: bool, spec: Path | None = None) -> tuple[str, bool]:
+def drift_command(
+    *, baseline: Path, candidate: Path, fmt: str, fail_on: str, color: bool, spec: Path | None = None
+) -> tuple[str, bool]:
     from harness.drift import render
     from harness.drift.documented import compare_documented
 
@@ -139,10 +164,12 @@ def drift_command(*, baseline: Path, candidate: Path, fmt: str, fail_on: str,
     first, second = (r.manifest.scenario or NOTEBOOK for r in recordings)
     if first != second:
         # Every step of one would be "missing" from the other: that is no finding about PagerDuty.
-        raise ConfigError(f"{baseline} records the scenario {first} and {candidate} records {second}: "
-                          "recordings of two scenarios cannot be compared",
-                          hint=f"compare two recordings of the same scenario, e.g. harness drift "
-                          f"{candidate} <another recording of {second}>")
+        raise ConfigError(
+            f"{baseline} records the scenario {first} and {candidate} records {second}: "
+            "recordings of two scenarios cannot be compared",
+            hint=f"compare two recordings of the same scenario, e.g. harness drift "
+            f"{candidate} <another recording of {second}>",
+        )
     report = compare_documented(baseline=recordings[0], candidate=recordings[1], spec=spec)
     return render(report, fmt=fmt, color=color, fail_on=fail_on), report.exceeds(fail_on)
 
@@ -151,8 +178,10 @@ def check_report_output(output: Path) -> None:
     """Refuse an `--output` that cannot take a report, before any work: a folder, a device, a FIFO,
     or a file inside a recording (a report there would replace a cassette or make it foreign)."""
     if (output.parent / MANIFEST_NAME).is_file():
-        raise ConfigError(f"--output {output} is inside the recording {output.parent}",
-                          hint="write the report outside any recording folder, e.g. --output drift.md")
+        raise ConfigError(
+            f"--output {output} is inside the recording {output.parent}",
+            hint="write the report outside any recording folder, e.g. --output drift.md",
+        )
     try:
         mode = output.stat().st_mode
     except FileNotFoundError:
@@ -160,11 +189,15 @@ def check_report_output(output: Path) -> None:
     except OSError as exc:
         raise _output_error(output, exc) from None
     if stat.S_ISDIR(mode):
-        raise ConfigError(f"--output {output} is a folder",
-                          hint=f"name a file to write the report to, e.g. {output / 'drift.txt'}")
+        raise ConfigError(
+            f"--output {output} is a folder",
+            hint=f"name a file to write the report to, e.g. {output / 'drift.txt'}",
+        )
     if not stat.S_ISREG(mode):
-        raise ConfigError(f"--output {output} is not a regular file (a device, FIFO or socket)",
-                          hint="name a regular file; it is replaced whole")
+        raise ConfigError(
+            f"--output {output} is not a regular file (a device, FIFO or socket)",
+            hint="name a regular file; it is replaced whole",
+        )
 
 
 def write_report(output: Path, text: str) -> None:
@@ -180,27 +213,46 @@ def write_report(output: Path, text: str) -> None:
 
 def _output_error(output: Path, exc: OSError) -> ConfigError:
     if exc.errno == errno.ENOSPC:
-        return ConfigError(f"no space left on the disk to write {output}",
-                           hint="free some space, or name a file on another disk with --output")
+        return ConfigError(
+            f"no space left on the disk to write {output}",
+            hint="free some space, or name a file on another disk with --output",
+        )
     if exc.errno == errno.ENAMETOOLONG:
-        return ConfigError(f"cannot write {output}: the name is too long",
-                           hint="use a file name of at most 255 bytes, in a shorter path")
-    return ConfigError(f"cannot write {output} ({exc.strerror})",
-                       hint="name a file in a folder you can write to, or leave out --output")
+        return ConfigError(
+            f"cannot write {output}: the name is too long",
+            hint="use a file name of at most 255 bytes, in a shorter path",
+        )
+    return ConfigError(
+        f"cannot write {output} ({exc.strerror})",
+        hint="name a file in a folder you can write to, or leave out --output",
+    )
 
 
-def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str, subdomain: str,
-                    incident_delay: float, faults: Path | None,
-                    analytics_lag: float | None = None, tls: bool = False, cert_dir: Path | None = None,
-                    account: str = "busy", seed: int | None = None) -> None:
+def sandbox_command(
+    *,
+    host: str,
+    port: int,
+    token: str | None,
+    owner_email: str,
+    subdomain: str,
+    incident_delay: float,
+    faults: Path | None,
+    analytics_lag: float | None = None,
+    tls: bool = False,
+    cert_dir: Path | None = None,
+    account: str = "busy",
+    seed: int | None = None,
+) -> None:
     from harness.sandbox import Sandbox, serve
     from harness.sandbox.state import ANALYTICS_LAG
 
     if token is not None:
         check_token(token, what="--token")
     if not math.isfinite(incident_delay):
-        raise ConfigError("--incident-delay must be a number of seconds, not infinite or NaN",
-                          hint="give 0 or more seconds, e.g. --incident-delay 0.2")
+        raise ConfigError(
+            "--incident-delay must be a number of seconds, not infinite or NaN",
+            hint="give 0 or more seconds, e.g. --incident-delay 0.2",
+        )
     if faults is not None:
         _check_faults_file(faults)
 
@@ -210,17 +262,32 @@ def sandbox_command(*, host: str, port: int, token: str | None, owner_email: str
         console.print(f"Events API  {sb.events_url}/v2/enqueue")
         console.print(f"token       {sb.token}")
         console.print(f"owner email {sb.owner_email}")
-        console.print("account     empty" if sb.seed is None
-                      else f"account     busy, seed {sb.seed} (--seed {sb.seed} makes it again)")
+        console.print(
+            "account     empty"
+            if sb.seed is None
+            else f"account     busy, seed {sb.seed} (--seed {sb.seed} makes it again)"
+        )
         if sb.ca_path is not None:
             console.print(f"CA (verify) {sb.ca_path}")
         console.print("Ctrl-C stops it.")
 
     # Left out, the sandbox's own realistic lag applies.
     lag = ANALYTICS_LAG.total_seconds() if analytics_lag is None else analytics_lag
-    serve(host=host, port=port, token=token, owner_email=owner_email, subdomain=subdomain,
-          incident_delay=incident_delay, faults_file=faults, on_ready=ready,
-          analytics_lag=lag, tls=tls, cert_dir=cert_dir, account=account, seed=seed)
+    serve(
+        host=host,
+        port=port,
+        token=token,
+        owner_email=owner_email,
+        subdomain=subdomain,
+        incident_delay=incident_delay,
+        faults_file=faults,
+        on_ready=ready,
+        analytics_lag=lag,
+        tls=tls,
+        cert_dir=cert_dir,
+        account=account,
+        seed=seed,
+    )
 
 
 def _check_faults_file(path: Path) -> None:
@@ -231,5 +298,3 @@ def _check_faults_file(path: Path) -> None:
             parse_json(read_text(path, limit=MAX_FAULTS_BYTES), where=str(path))
     except InputError as exc:
         raise InputError(str(exc), hint=hint) from None
-
-

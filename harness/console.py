@@ -34,8 +34,14 @@ class ConsoleProgress:
 
     def __enter__(self) -> ConsoleProgress:
         if self.console.is_terminal and self.verbosity >= 0:
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=self.console, transient=True)
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
+            )
             self.bar.start()
             self.task = self.bar.add_task("steps", total=self.total)
         return self
@@ -51,8 +57,10 @@ class ConsoleProgress:
     def exchange(self, step: Step, exchange: Exchange) -> None:
         self.last[step.slug] = exchange
         if self.verbosity > 0:
-            self.console.print(f"      {exchange.method} {exchange.url} -> {exchange.status} "
-                               f"({exchange.seconds:.3f}s)", markup=False)
+            self.console.print(
+                f"      {exchange.method} {exchange.url} -> {exchange.status} ({exchange.seconds:.3f}s)",
+                markup=False,
+            )
             for name, value in exchange.request_headers:
                 self.console.print(f"        {name}: {value}", markup=False)
             if exchange.request_body:
@@ -63,8 +71,9 @@ class ConsoleProgress:
             self.bar.advance(self.task)
         if self.verbosity < 0:
             return
-        self.console.print(step_line(result, self.last.get(result.step.slug), self.total),
-                           highlight=False, soft_wrap=True)
+        self.console.print(
+            step_line(result, self.last.get(result.step.slug), self.total), highlight=False, soft_wrap=True
+        )
 
 
 def step_line(result: StepResult, exchange: Exchange | None, total: int) -> str:

@@ -48,10 +48,16 @@ class Purpose:
     hint: str
 
 
-RECORD = Purpose(command="harness record", keeps_others=False,
-                 hint="choose an empty or new folder for --out, e.g. --out recordings/latest")
-ACCEPT = Purpose(command="harness accept", keeps_others=True,
-                 hint="run harness accept where cassettes/ is a plain folder of yours, or absent")
+RECORD = Purpose(
+    command="harness record",
+    keeps_others=False,
+    hint="choose an empty or new folder for --out, e.g. --out recordings/latest",
+)
+ACCEPT = Purpose(
+    command="harness accept",
+    keeps_others=True,
+    hint="run harness accept where cassettes/ is a plain folder of yours, or absent",
+)
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ class Destination:
             raise ConfigError(
                 f"{self.path / clash[0]} is not part of the recording there "
                 f"(its {MANIFEST_NAME} does not list it), and the new recording would replace it",
-                hint="move that file aside, then run this again")
+                hint="move that file aside, then run this again",
+            )
 
     def require_space(self, needed: int) -> None:
         """Refuse to start when the disk holding the destination has less than `needed` bytes free."""
@@ -81,9 +88,11 @@ class Destination:
         except OSError:
             return  # a file system that cannot say; the write reports it if space runs out
         if free < needed:
-            raise ConfigError(f"no space left on the disk to write {self.path} "
-                              f"({free // 1024} kB free, {needed // 1024} kB needed)",
-                              hint="free some space, or choose a folder on another disk")
+            raise ConfigError(
+                f"no space left on the disk to write {self.path} "
+                f"({free // 1024} kB free, {needed // 1024} kB needed)",
+                hint="free some space, or choose a folder on another disk",
+            )
 
 
 def check_destination(path: Path, *, purpose: Purpose) -> Destination:
@@ -94,8 +103,7 @@ def check_destination(path: Path, *, purpose: Purpose) -> Destination:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         _check_parent(path, purpose)
-        return Destination(path=path, purpose=purpose, exists=False, owned=frozenset(),
-                           others=frozenset())
+        return Destination(path=path, purpose=purpose, exists=False, owned=frozenset(), others=frozenset())
     except OSError as exc:
         raise ConfigError(f"{path} cannot be used ({exc.strerror})", hint=purpose.hint) from None
     if not stat.S_ISDIR(mode):
@@ -113,7 +121,8 @@ def check_destination(path: Path, *, purpose: Purpose) -> Destination:
         example = min(others, key=lambda name: (name.startswith("."), name))
         raise ConfigError(
             f"{path} holds files that are not part of a harness recording (e.g. {example})",
-            hint=f"{purpose.hint}; harness never replaces a folder holding other files")
+            hint=f"{purpose.hint}; harness never replaces a folder holding other files",
+        )
     return Destination(path=path, purpose=purpose, exists=True, owned=owned, others=others)
 
 
@@ -145,9 +154,11 @@ def _check_names(path: Path, purpose: Purpose) -> None:
     for part in path.parts:
         size = len(os.fsencode(part))
         if size > _NAME_MAX:
-            raise ConfigError(f"{path}: the name {part[:20]}... is {size} bytes long, "
-                              f"more than the {_NAME_MAX} a file system allows",
-                              hint=f"{purpose.hint}; use names of at most {_NAME_MAX} bytes")
+            raise ConfigError(
+                f"{path}: the name {part[:20]}... is {size} bytes long, "
+                f"more than the {_NAME_MAX} a file system allows",
+                hint=f"{purpose.hint}; use names of at most {_NAME_MAX} bytes",
+            )
 
 
 def _refuse_precious(path: Path, purpose: Purpose) -> None:
@@ -176,8 +187,7 @@ def _refuse_precious(path: Path, purpose: Purpose) -> None:
         if marker:
             reason = f"is a project folder (it holds {marker})"
     if reason:
-        raise ConfigError(f"{path} {reason}; harness never writes a recording there",
-                          hint=purpose.hint)
+        raise ConfigError(f"{path} {reason}; harness never writes a recording there", hint=purpose.hint)
 
 
 def _home() -> Path | None:
@@ -206,13 +216,17 @@ def _recording_files(path: Path, entries: set[str], purpose: Purpose) -> frozens
         return frozenset()
     listed = _listed_cassettes(path / MANIFEST_NAME)
     if listed is None:
-        raise ConfigError(f"{path} holds a {MANIFEST_NAME} that is not a harness recording's",
-                          hint=f"{purpose.hint}; harness never replaces a file it did not write")
+        raise ConfigError(
+            f"{path} holds a {MANIFEST_NAME} that is not a harness recording's",
+            hint=f"{purpose.hint}; harness never replaces a file it did not write",
+        )
     owned = {MANIFEST_NAME} | (listed & entries)
     for name in owned:
         if not stat.S_ISREG(os.lstat(path / name).st_mode):
-            raise ConfigError(f"{path / name} is not a regular file; harness did not write it",
-                              hint=f"move it aside; {purpose.hint}")
+            raise ConfigError(
+                f"{path / name} is not a regular file; harness did not write it",
+                hint=f"move it aside; {purpose.hint}",
+            )
     return frozenset(owned)
 
 

@@ -39,19 +39,27 @@ def sidecar(name: str, mark: str) -> str:
 def write_error(path: Path, exc: OSError, *, kept: str) -> ConfigError:
     """What a failed write means for the user, with what was kept; disk full, read-only and so on."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ConfigError(f"no space left on the disk to write {path}; {kept}",
-                           hint="free some space, or choose a folder on another disk")
+        return ConfigError(
+            f"no space left on the disk to write {path}; {kept}",
+            hint="free some space, or choose a folder on another disk",
+        )
     if exc.errno == errno.EROFS:
-        return ConfigError(f"cannot write {path}: the file system is read-only; {kept}",
-                           hint="choose a folder on a writable disk")
+        return ConfigError(
+            f"cannot write {path}: the file system is read-only; {kept}",
+            hint="choose a folder on a writable disk",
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return ConfigError(f"cannot write {path}: permission denied; {kept}",
-                           hint="choose a folder you may write to")
+        return ConfigError(
+            f"cannot write {path}: permission denied; {kept}", hint="choose a folder you may write to"
+        )
     if exc.errno == errno.ENAMETOOLONG:
-        return ConfigError(f"cannot write {path}: a name is too long; {kept}",
-                           hint="use names of at most 255 bytes, in a shorter path")
-    return ConfigError(f"cannot write {path} ({exc.strerror}); {kept}",
-                       hint="check the folder and the disk, then run again")
+        return ConfigError(
+            f"cannot write {path}: a name is too long; {kept}",
+            hint="use names of at most 255 bytes, in a shorter path",
+        )
+    return ConfigError(
+        f"cannot write {path} ({exc.strerror}); {kept}", hint="check the folder and the disk, then run again"
+    )
 
 
 class Staging:
@@ -71,8 +79,11 @@ class Staging:
         self.folder: Path | None = None
 
     def __enter__(self) -> Staging:
-        where, prefix = ((self.target, STAGING_MARK) if self.exists
-                         else (self.target.parent, sidecar(self.target.name, STAGING_MARK)))
+        where, prefix = (
+            (self.target, STAGING_MARK)
+            if self.exists
+            else (self.target.parent, sidecar(self.target.name, STAGING_MARK))
+        )
         try:
             self.folder = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
         except OSError as exc:
@@ -84,16 +95,14 @@ class Staging:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _error(self, exc: OSError) -> ConfigError:
-        kept = ("the previous recording was left untouched" if self.replaced
-                else "nothing was written")
+        kept = "the previous recording was left untouched" if self.replaced else "nothing was written"
         return write_error(self.target, exc, kept=kept)
 
     def _open(self, name: str) -> int:
         assert self.folder is not None, "Staging is used as a context manager"
         if Path(name).name != name or name.startswith(STAGING_MARK):
             raise InputError(f"{name!r} is not a plain file name")
-        descriptor = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
-                             0o644)
+        descriptor = os.open(self.folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
         self.names.append(name)
         return descriptor
 
@@ -116,7 +125,7 @@ class Staging:
                     raise_pending()
                     view = memoryview(part)
                     while view:
-                        view = view[os.write(descriptor, view):]
+                        view = view[os.write(descriptor, view) :]
                 os.fsync(descriptor)
             finally:
                 os.close(descriptor)

@@ -53,8 +53,9 @@ def opened_regular(path: Path, *, hint: str = "", follow: bool = True) -> Iterat
         raise InputError(f"{path}: file is missing", hint=hint) from None
     except OSError as exc:
         if exc.errno == errno.ELOOP and not follow:
-            raise InputError(f"{path}: is a symbolic link; a recording holds regular files only",
-                             hint=hint) from None
+            raise InputError(
+                f"{path}: is a symbolic link; a recording holds regular files only", hint=hint
+            ) from None
         raise InputError(f"{path}: cannot be read ({exc.strerror})", hint=hint) from None
     try:
         kind = file_kind(os.fstat(descriptor).st_mode)
@@ -86,8 +87,9 @@ def chunks(descriptor: int, path: Path, *, limit: int, hint: str = "") -> Iterat
             return
         left -= len(chunk)
         if left <= 0:
-            raise InputError(f"{path}: larger than {limit} bytes, more than a recording file holds",
-                             hint=hint)
+            raise InputError(
+                f"{path}: larger than {limit} bytes, more than a recording file holds", hint=hint
+            )
         yield chunk
 
 
@@ -113,8 +115,9 @@ def parse_json(text: str | bytes, *, where: str = "") -> Any:
         if text.count("[") + text.count("{") > MAX_NESTING:
             _check_json_nesting(text)
         try:
-            return json.loads(text, parse_int=_bounded_int, parse_float=_finite_float,
-                              parse_constant=_no_constant)
+            return json.loads(
+                text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+            )
         except RecursionError:  # unreachable after the check; kept so none ever escapes
             raise nested_too_deep() from None
     except InputError as exc:
@@ -152,8 +155,9 @@ def _check_json_nesting(text: str) -> None:
 def _bounded_int(text: str) -> int:
     value = int(text)
     if not -MAX_INT <= value < MAX_INT:
-        raise InputError(f"a number with {len(text)} digits is out of range (at most 64 bits)",
-                         hint=_DAMAGED_HINT)
+        raise InputError(
+            f"a number with {len(text)} digits is out of range (at most 64 bits)", hint=_DAMAGED_HINT
+        )
     return value
 
 
@@ -174,13 +178,21 @@ def nested_too_deep() -> InputError:
 
 def file_kind(mode: int) -> str:
     """What a non-regular file is, in words; empty for a regular file."""
-    for test, kind in ((stat.S_ISREG, ""), (stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
-                       (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
-                       (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")):
+    for test, kind in (
+        (stat.S_ISREG, ""),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return kind
     return "a special file"
 
 
-_DAMAGED_HINT = ("the file was edited or damaged: re-record with `harness record --sandbox` "
-                 "(or against your account), then `harness accept`")
+_DAMAGED_HINT = (
+    "the file was edited or damaged: re-record with `harness record --sandbox` "
+    "(or against your account), then `harness accept`"
+)

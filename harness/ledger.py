@@ -17,8 +17,13 @@ if TYPE_CHECKING:
 # Services hold escalation policies, which hold schedules and users; schedules hold users; teams
 # hold users, and incidents hold users until resolved.  Cleanup deletes in this order.
 ORDER = ("service", "escalation_policy", "schedule", "team", "user")
-PATHS = {"service": "/services", "escalation_policy": "/escalation_policies",
-         "schedule": "/schedules", "team": "/teams", "user": "/users"}
+PATHS = {
+    "service": "/services",
+    "escalation_policy": "/escalation_policies",
+    "schedule": "/schedules",
+    "team": "/teams",
+    "user": "/users",
+}
 Undo = Callable[[], object]
 
 
@@ -38,8 +43,10 @@ class Ledger:
 
     def add(self, kind: str, resource_id: str) -> None:
         if kind not in self.entries:
-            raise StepFailed(f"run.ledger.add: unknown kind {kind!r} (known: {', '.join(ORDER)})",
-                             hint="register its cleanup as a callable: run.ledger.add_cleanup(what, undo)")
+            raise StepFailed(
+                f"run.ledger.add: unknown kind {kind!r} (known: {', '.join(ORDER)})",
+                hint="register its cleanup as a callable: run.ledger.add_cleanup(what, undo)",
+            )
         if resource_id not in self.entries[kind]:
             self.entries[kind].append(resource_id)
         if resource_id not in self.added[kind]:
@@ -108,8 +115,9 @@ def _resolve_open(pd: Client, scope: dict[str, str]) -> bool:
     incidents = pd.get("/incidents", params=params).json().get("incidents", [])
     if not incidents:
         return True
-    body = {"incidents": [{"id": i["id"], "type": "incident_reference", "status": "resolved"}
-                          for i in incidents]}
+    body = {
+        "incidents": [{"id": i["id"], "type": "incident_reference", "status": "resolved"} for i in incidents]
+    }
     return pd.put("/incidents", body).ok
 
 

@@ -74,8 +74,10 @@ def _acquire(lock: Path, path: Path, command: str) -> int:
             os.close(descriptor)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise write_error(path, exc, kept="nothing was written") from None
-            raise Busy(f"{path} is being written by another harness ({holder})",
-                              hint="wait for it to finish, then run this again") from None
+            raise Busy(
+                f"{path} is being written by another harness ({holder})",
+                hint="wait for it to finish, then run this again",
+            ) from None
         try:
             if os.stat(lock).st_ino == os.fstat(descriptor).st_ino:
                 os.ftruncate(descriptor, 0)
@@ -87,5 +89,7 @@ def _acquire(lock: Path, path: Path, command: str) -> int:
             os.close(descriptor)
             raise write_error(path, exc, kept="nothing was written") from None
         os.close(descriptor)
-    raise ConfigError(f"{path}: its lock {lock} keeps changing hands",
-                      hint="wait for the other harness to finish, then run this again")
+    raise ConfigError(
+        f"{path}: its lock {lock} keeps changing hands",
+        hint="wait for the other harness to finish, then run this again",
+    )

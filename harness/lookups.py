@@ -22,8 +22,10 @@ def dig(body: Any, *path: str | int, what: str) -> Any:
             value = value[key]
         except (KeyError, IndexError, TypeError):
             lacking = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in path[: depth + 1])
-            raise AnswerLacksField(f"{what}: PagerDuty's answer lacks {lacking.lstrip('.')}",
-                                   hint="the API may have changed: compare with `harness drift`") from None
+            raise AnswerLacksField(
+                f"{what}: PagerDuty's answer lacks {lacking.lstrip('.')}",
+                hint="the API may have changed: compare with `harness drift`",
+            ) from None
     return value
 
 
@@ -54,8 +56,10 @@ def triggered_incident(pd: Client, service_id: str) -> dict[str, Any] | None:
     """The oldest triggered incident on the service, if PagerDuty has made one yet."""
     params = {"service_ids[]": service_id, "statuses[]": "triggered"}
     found = expect_success(pd.get("/incidents", params=params), "GET /incidents")
-    incidents = [incident_in(found, "incidents", n, what="GET /incidents")
-                 for n in range(len(found.get("incidents", [])))]
+    incidents = [
+        incident_in(found, "incidents", n, what="GET /incidents")
+        for n in range(len(found.get("incidents", [])))
+    ]
     return min(incidents, key=lambda i: i["incident_number"]) if incidents else None
 
 

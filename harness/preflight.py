@@ -36,11 +36,15 @@ def check_account(client: Client, *, settings: Settings, vault: Vault) -> None:
         try:
             response = client.get("/users", params={"query": settings.from_email, "limit": 100})
         except StepFailed as exc:
-            raise ConfigError(f"cannot reach the API at {vault.replace_known(settings.api_url)}: {exc}",
-                              hint="check the network, --region and --api-url") from None
+            raise ConfigError(
+                f"cannot reach the API at {vault.replace_known(settings.api_url)}: {exc}",
+                hint="check the network, --region and --api-url",
+            ) from None
     if response.status_code in REFUSALS:
-        raise AuthError(f"{REFUSALS[response.status_code]} {api_message(response)}".strip(),
-                        hint=HINTS[response.status_code])
+        raise AuthError(
+            f"{REFUSALS[response.status_code]} {api_message(response)}".strip(),
+            hint=HINTS[response.status_code],
+        )
     users = _users(response)
     discover_json(vault, users)
     wanted = settings.from_email.lower()
@@ -61,14 +65,16 @@ def check_account(client: Client, *, settings: Settings, vault: Vault) -> None:
 
 def _users(response: requests.Response) -> list[dict[str, object]]:
     if not response.ok:
-        raise AuthError(f"the API answered {response.status_code} to the first request "
-                        f"{api_message(response)}".strip(),
-                        hint="check --token, --region and --api-url")
+        raise AuthError(
+            f"the API answered {response.status_code} to the first request {api_message(response)}".strip(),
+            hint="check --token, --region and --api-url",
+        )
     try:
         users = response.json().get("users")
     except (ValueError, AttributeError):
         users = None
     if not isinstance(users, list):
-        raise AuthError("the API URL did not answer like PagerDuty's REST API",
-                        hint="check --region or --api-url")
+        raise AuthError(
+            "the API URL did not answer like PagerDuty's REST API", hint="check --region or --api-url"
+        )
     return users

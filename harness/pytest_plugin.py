@@ -36,14 +36,22 @@ from harness.steps import Scenario
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("harness_recording", "recording directory harness_replayer replays",
-                  default=str(ACCEPTED_DIR))
-    parser.addoption("--harness-recording", metavar="DIR",
-                     help="recording directory to replay (overrides the ini option)")
-    parser.addini("harness_scenario", "the scenario (MODULE:ATTRIBUTE) the recording replays with "
-                  "(default: the one its manifest names)", default="")
-    parser.addoption("--harness-scenario", metavar="MODULE:ATTRIBUTE",
-                     help="the scenario to replay with (overrides the ini option)")
+    parser.addini(
+        "harness_recording", "recording directory harness_replayer replays", default=str(ACCEPTED_DIR)
+    )
+    parser.addoption(
+        "--harness-recording", metavar="DIR", help="recording directory to replay (overrides the ini option)"
+    )
+    parser.addini(
+        "harness_scenario",
+        "the scenario (MODULE:ATTRIBUTE) the recording replays with (default: the one its manifest names)",
+        default="",
+    )
+    parser.addoption(
+        "--harness-scenario",
+        metavar="MODULE:ATTRIBUTE",
+        help="the scenario to replay with (overrides the ini option)",
+    )
 
 
 def _recording_path(config: pytest.Config) -> Path:
@@ -58,8 +66,9 @@ def _scenario(config: pytest.Config) -> Scenario[Any]:
     if reference:
         return load_scenario(reference, named_by="harness_scenario")
     path = _recording_path(config)
-    return load_scenario(load_manifest(path).scenario or NOTEBOOK,
-                         named_by=f"{path / MANIFEST_NAME}: scenario")
+    return load_scenario(
+        load_manifest(path).scenario or NOTEBOOK, named_by=f"{path / MANIFEST_NAME}: scenario"
+    )
 
 
 def _stop(exc: HarnessError) -> NoReturn:

@@ -74,8 +74,10 @@ class MemoryPersister:
 
     def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: object) -> None:
         self.cassettes[Path(cassette_path).name] = [
-            {"request": compat.convert_to_unicode(request._to_dict()),
-             "response": compat.convert_to_unicode(response)}
+            {
+                "request": compat.convert_to_unicode(request._to_dict()),
+                "response": compat.convert_to_unicode(response),
+            }
             for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
         ]
 
@@ -101,8 +103,9 @@ def record_scenario(
         with claimed(settings.out, purpose=RECORD) as destination:
             raise_pending()
             phase = "run"
-            manifest, files, results, swept = _run(settings, progress or Silent(), retry,
-                                                   disabled_scrubbers, steps, scenario)
+            manifest, files, results, swept = _run(
+                settings, progress or Silent(), retry, disabled_scrubbers, steps, scenario
+            )
             with Staging(settings.out, exists=destination.exists, replaced=destination.owned) as staging:
                 for name, text in files.items():
                     staging.write(name, text)
@@ -111,26 +114,46 @@ def record_scenario(
             raise_pending()
     except (KeyboardInterrupt, Terminated) as stop:
         raise _stopped_outside_run(stop, phase, settings.out) from None
-    return RecordResult(out=settings.out, manifest=manifest, results=tuple(results),
-                        seconds=time.monotonic() - started, swept=tuple(swept))
+    return RecordResult(
+        out=settings.out,
+        manifest=manifest,
+        results=tuple(results),
+        seconds=time.monotonic() - started,
+        swept=tuple(swept),
+    )
 
 
 def _run(
-    settings: Settings, progress: Progress, retry: RetryPolicy | None, disabled_scrubbers: Collection[str],
-    scenario: Scenario[Any], reference: str,
+    settings: Settings,
+    progress: Progress,
+    retry: RetryPolicy | None,
+    disabled_scrubbers: Collection[str],
+    scenario: Scenario[Any],
+    reference: str,
 ) -> tuple[Manifest, dict[str, str], list[StepResult], list[str]]:
     """Run the scenario; the scrubbed files of the recording, checked for leaks, and what each step did."""
     vault = Vault(public=scenario.public_names)
-    for kind, value in (("token", settings.token), ("email", settings.from_email),
-                        ("email", settings.test_user_email), ("subdomain", settings.subdomain)):
+    for kind, value in (
+        ("token", settings.token),
+        ("email", settings.from_email),
+        ("email", settings.test_user_email),
+        ("subdomain", settings.subdomain),
+    ):
         vault.learn(kind, value)
     # The scenario's own words stay in answers; whatever else it sends is learned as it is sent.
     keep = KeepList(written=scenario.public_names, api_hosts=_hosts(settings.api_url, settings.events_url))
     scrubber = Scrubber(vault, disabled=disabled_scrubbers, keep=keep)
     tape = Tape()
-    client = Client(api_url=settings.api_url, events_url=settings.events_url, token=settings.token,
-                    from_email=settings.from_email, timeout=settings.request_timeout, retry=retry,
-                    tape=tape, ca_bundle=None if settings.ca_bundle is None else str(settings.ca_bundle))
+    client = Client(
+        api_url=settings.api_url,
+        events_url=settings.events_url,
+        token=settings.token,
+        from_email=settings.from_email,
+        timeout=settings.request_timeout,
+        retry=retry,
+        tape=tape,
+        ca_bundle=None if settings.ca_bundle is None else str(settings.ca_bundle),
+    )
     run = scenario.new_run(test_user_email=settings.test_user_email, poll_timeout=settings.poll_timeout)
     persister = MemoryPersister()
     recorder = _recording_vcr(tape, scrubber, persister)
@@ -152,30 +175,38 @@ def _run(
             if run.ledger:
                 left = cleanup(client, run.ledger)
                 if left:
-                    raise StepFailed(f"could not delete {', '.join(left)}",
-                                     hint="delete them by hand, then run again")
+                    raise StepFailed(
+                        f"could not delete {', '.join(left)}", hint="delete them by hand, then run again"
+                    )
     except BaseException as exc:
         # A signal that came during the request that failed still says how the run ended.
         stop = take_pending() or exc
         with signals_ignored():
             leftovers = cleanup(client, run.ledger)
-        if reference != NOTEBOOK and where.startswith("step ") and not isinstance(stop, HarnessError) \
-                and isinstance(stop, Exception):
+        if (
+            reference != NOTEBOOK
+            and where.startswith("step ")
+            and not isinstance(stop, HarnessError)
+            and isinstance(stop, Exception)
+        ):
             # A bug in the user's own step is theirs to fix, not a harness crash to report.
             stop = _scenario_bug(stop, where, scenario, [settings.token, settings.from_email])
         raise _explain(stop, where, leftovers) from None
     finally:
         client.close()
     manifest = _manifest(settings, vault, run.owned(), scenario, reference)
-    files = {entry.cassette: dump_cassette(scrubber.sweep(persister.cassettes.get(entry.cassette, [])))
-             for entry in manifest.steps}
+    files = {
+        entry.cassette: dump_cassette(scrubber.sweep(persister.cassettes.get(entry.cassette, [])))
+        for entry in manifest.steps
+    }
     files[MANIFEST_NAME] = manifest.to_json()
     leaks = find_leaks(files, vault)
     if leaks:
         shown = "; ".join(str(leak) for leak in leaks[:5])
-        raise LeakFound(f"refusing to write the recording: {len(leaks)} secret value(s) survived "
-                        f"scrubbing ({shown})",
-                        hint="nothing was written; report this as a scrubbing bug")
+        raise LeakFound(
+            f"refusing to write the recording: {len(leaks)} secret value(s) survived scrubbing ({shown})",
+            hint="nothing was written; report this as a scrubbing bug",
+        )
     return manifest, files, results, run.swept
 
 
@@ -202,14 +233,17 @@ def _recording_vcr(tape: Tape, scrubber: Scrubber, persister: MemoryPersister) -
     return recorder
 
 
-def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]], scenario: Scenario[Any],
-              reference: str) -> Manifest:
+def _manifest(
+    settings: Settings, vault: Vault, owned: dict[str, list[str]], scenario: Scenario[Any], reference: str
+) -> Manifest:
     placeholders = vault.placeholders_by_name()
-    placeholders.update({
-        "from_email": vault.placeholder(settings.from_email),
-        "test_user_email": vault.placeholder(settings.test_user_email),
-        "subdomain": vault.placeholder(settings.subdomain),
-    })
+    placeholders.update(
+        {
+            "from_email": vault.placeholder(settings.from_email),
+            "test_user_email": vault.placeholder(settings.test_user_email),
+            "subdomain": vault.placeholder(settings.subdomain),
+        }
+    )
     return Manifest(
         harness_version=__version__,
         vcrpy_version=vcr.__version__,
@@ -219,8 +253,10 @@ def _manifest(settings: Settings, vault: Vault, owned: dict[str, list[str]], sce
         api_url=vault.replace_known(settings.api_url),
         events_url=vault.replace_known(settings.events_url),
         placeholders=placeholders,
-        steps=tuple(StepEntry(number=s.number, slug=s.slug, title=s.title, cassette=s.cassette)
-                    for s in scenario.steps),
+        steps=tuple(
+            StepEntry(number=s.number, slug=s.slug, title=s.title, cassette=s.cassette)
+            for s in scenario.steps
+        ),
         # Scrubbed as the cassettes are, so the ids match the items they name there.
         owned={kind: tuple(vault.replace_known(i) for i in ids) for kind, ids in owned.items()},
         sandbox_seed=settings.sandbox_seed,
@@ -233,8 +269,9 @@ def _stopped_outside_run(stop: BaseException, phase: str, out: Path) -> Interrup
     word = "interrupted" if isinstance(stop, KeyboardInterrupt) else "terminated"
     code = exit_code_for(stop)
     if phase == "written":
-        return Interrupted(f"{word} after the recording was written: {out} holds the new recording",
-                           signal_exit_code=code)
+        return Interrupted(
+            f"{word} after the recording was written: {out} holds the new recording", signal_exit_code=code
+        )
     what = "before the run began; nothing was sent" if phase == "before" else f"while writing {out}"
     return Interrupted(f"{word} {what}; {out} was left as it was", signal_exit_code=code)
 
@@ -245,15 +282,19 @@ def _scenario_bug(exc: Exception, where: str, scenario: Scenario[Any], secrets: 
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename in steps_files]
     at = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     saved = save_traceback(exc, secrets)
-    return StepFailed(redact(f"the scenario's code raised {type(exc).__name__}: {exc}{at}", secrets),
-                      hint=f"fix the step{f'; its traceback is in {saved}' if saved else ''}, "
-                      "then record again")
+    return StepFailed(
+        redact(f"the scenario's code raised {type(exc).__name__}: {exc}{at}", secrets),
+        hint=f"fix the step{f'; its traceback is in {saved}' if saved else ''}, then record again",
+    )
 
 
 def _explain(exc: BaseException, where: str, leftovers: list[str]) -> BaseException:
     """Turn what stopped the run into the error the CLI reports, with the cleanup's outcome."""
-    tail = ("; cleanup done, nothing left in the account" if not leftovers
-            else f"; cleanup could not delete: {', '.join(leftovers)} (delete them by hand)")
+    tail = (
+        "; cleanup done, nothing left in the account"
+        if not leftovers
+        else f"; cleanup could not delete: {', '.join(leftovers)} (delete them by hand)"
+    )
     kept = "; the previous recording was left untouched"
     if isinstance(exc, KeyboardInterrupt):
         return Interrupted(f"interrupted during {where}{tail}{kept}", signal_exit_code=130)

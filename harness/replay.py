@@ -94,27 +94,38 @@ class ReplayReport:
 class Replayer:
     """Replays a recording step by step; earlier steps run first, since later ones need their ids."""
 
-    def __init__(self, recording: Recording, *, progress: Progress | None = None,
-                 scenario: Scenario[Any] | None = None) -> None:
+    def __init__(
+        self, recording: Recording, *, progress: Progress | None = None, scenario: Scenario[Any] | None = None
+    ) -> None:
         """Replay `recording` with `scenario`, by default the one its manifest names."""
         manifest = recording.manifest
         reference = manifest.scenario or NOTEBOOK
-        self.scenario = scenario if scenario is not None else load_scenario(
-            reference, named_by=f"{recording.path / MANIFEST_NAME}: scenario")
+        self.scenario = (
+            scenario
+            if scenario is not None
+            else load_scenario(reference, named_by=f"{recording.path / MANIFEST_NAME}: scenario")
+        )
         self.progress = progress
         self.recording = recording
         self.own_scenario = reference != NOTEBOOK
         chosen = "" if reference == NOTEBOOK else f" --scenario {reference}"
-        self.rerecord = (f"harness record --sandbox{chosen} && harness accept" if manifest.sandbox
-                         else f"harness record --subdomain <your-subdomain>{chosen} && harness accept")
+        self.rerecord = (
+            f"harness record --sandbox{chosen} && harness accept"
+            if manifest.sandbox
+            else f"harness record --subdomain <your-subdomain>{chosen} && harness accept"
+        )
         self._check_steps()
         self.client = Client(
-            api_url=manifest.api_url, events_url=manifest.events_url, token="replay",
+            api_url=manifest.api_url,
+            events_url=manifest.events_url,
+            token="replay",
             from_email=manifest.placeholders.get("from_email", ""),
-            retry=RetryPolicy(attempts=1), sleep=lambda seconds: None,
+            retry=RetryPolicy(attempts=1),
+            sleep=lambda seconds: None,
         )
         self.run = self.scenario.new_run(
-            test_user_email=manifest.placeholders.get("test_user_email", ""), poll_timeout=float("inf"))
+            test_user_email=manifest.placeholders.get("test_user_email", ""), poll_timeout=float("inf")
+        )
         self.vcr = vcr.VCR(record_mode="none", match_on=MATCH_ON)
         self.vcr.register_matcher("json_body", json_body)
         self.vcr.register_persister(RecordingPersister(recording))
@@ -133,8 +144,7 @@ class Replayer:
         return self.results[slug]
 
     def _play(self, step: Step, cassette: StepCassette) -> StepResult:
-        with self._guarded(), self.vcr.use_cassette(step.cassette,
-                                                        allow_playback_repeats=False) as played:
+        with self._guarded(), self.vcr.use_cassette(step.cassette, allow_playback_repeats=False) as played:
             try:
                 result = execute(step, self.client, self.run, progress=self.progress)
             except CannotOverwriteExistingCassetteException as exc:
@@ -142,20 +152,31 @@ class Replayer:
             except InputError as exc:  # a recorded body the matcher cannot parse safely
                 raise InputError(f"{cassette.path}: {exc}", hint=exc.hint) from None
             except StepFailed as exc:
-                raise self._mismatch(step, cassette, "the recorded answers do not let the step "
-                                     f"complete ({type(exc).__name__}: {exc})") from None
+                raise self._mismatch(
+                    step,
+                    cassette,
+                    f"the recorded answers do not let the step complete ({type(exc).__name__}: {exc})",
+                ) from None
             unplayed = [i for i, _ in enumerate(played.data) if not played.play_counts[i]]
             if unplayed:
                 first = cassette.interactions[unplayed[0]]["request"]
-                raise self._mismatch(step, cassette, f"{len(unplayed)} recorded interaction(s) were "
-                                     f"not replayed, first #{unplayed[0] + 1}: "
-                                     f"{first['method']} {first['uri']}")
+                raise self._mismatch(
+                    step,
+                    cassette,
+                    f"{len(unplayed)} recorded interaction(s) were "
+                    f"not replayed, first #{unplayed[0] + 1}: "
+                    f"{first['method']} {first['uri']}",
+                )
         for response in result.responses:
             wanted = step.expected_status(str(response.request.method))
             if response.status_code != wanted:
-                raise self._mismatch(step, cassette, f"{response.request.method} "
-                                     f"{response.request.path_url} answered {response.status_code}, "
-                                     f"the step expects {wanted}")
+                raise self._mismatch(
+                    step,
+                    cassette,
+                    f"{response.request.method} "
+                    f"{response.request.path_url} answered {response.status_code}, "
+                    f"the step expects {wanted}",
+                )
         return result
 
     @contextmanager
@@ -167,8 +188,9 @@ class Replayer:
             finally:
                 self.connections_refused += guard.attempts - before
 
-    def _unmatched(self, step: Step, cassette: StepCassette,
-                   exc: CannotOverwriteExistingCassetteException) -> ReplayMismatch:
+    def _unmatched(
+        self, step: Step, cassette: StepCassette, exc: CannotOverwriteExistingCassetteException
+    ) -> ReplayMismatch:
         request = exc.failed_request
         detail = f"{request.method} {request.uri} is not in the cassette"
         if exc.reason == "already_played":
@@ -180,13 +202,17 @@ class Replayer:
             detail += f"; closest recorded: {stored.method} {stored.uri} (differs in {how})"
             if self.own_scenario and any(name == "json_body" for name, _message in failed):
                 # The usual cause in a new scenario: scrubbing replaced a name it sends.
-                detail += ("; if the bodies differ in a name the scenario gives its resources, "
-                           "list it in Scenario(public_names=...) and re-record")
+                detail += (
+                    "; if the bodies differ in a name the scenario gives its resources, "
+                    "list it in Scenario(public_names=...) and re-record"
+                )
         return self._mismatch(step, cassette, detail)
 
     def _mismatch(self, step: Step, cassette: StepCassette, detail: str) -> ReplayMismatch:
-        return ReplayMismatch(f"step {step.number} {step.slug} ({cassette.path}): {detail}",
-                              hint=f"if the scenario changed on purpose, re-record: {self.rerecord}")
+        return ReplayMismatch(
+            f"step {step.number} {step.slug} ({cassette.path}): {detail}",
+            hint=f"if the scenario changed on purpose, re-record: {self.rerecord}",
+        )
 
     def _check_steps(self) -> None:
         recorded = [s.entry.slug for s in self.recording.steps]
@@ -198,11 +224,13 @@ class Replayer:
                 f"{self.recording.path}: the recording's steps are not the scenario's "
                 f"(missing: {', '.join(missing) or 'none'}; not in the scenario: "
                 f"{', '.join(extra) or 'none'}; or out of order)",
-                hint=f"re-record: {self.rerecord}")
+                hint=f"re-record: {self.rerecord}",
+            )
 
 
-def replay_recording(*, recording: Recording, progress: Progress | None = None,
-                     scenario: Scenario[Any] | None = None) -> ReplayReport:
+def replay_recording(
+    *, recording: Recording, progress: Progress | None = None, scenario: Scenario[Any] | None = None
+) -> ReplayReport:
     """Replay every step of `recording` in order, stopping at the first that does not replay.
 
     `scenario` defaults to the one the recording's manifest names (the notebook's if none).

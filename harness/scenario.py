@@ -23,7 +23,6 @@ INCIDENT_TITLES = ("Notebook test incident 1", "Notebook test incident 2")
 PUBLIC_NAMES = (SERVICE_NAME, USER_NAME, POLICY_NAME, INTEGRATION_NAME)
 
 
-
 class NotebookRun(Run):
     """The notebook's values, typed names over `run.state`."""
 
@@ -64,15 +63,16 @@ def find_or_create_test_user(pd: Client, run: NotebookRun) -> None:
         run.user_id = dig(users, 0, "id", what="GET /users")
         run.swept.append(f"user {run.user_id} (reused, deleted at the end)")
     else:
+
         def recover() -> None:
-            for user in expect_success(pd.get("/users", params={"query": run.test_user_email}),
-                                       "GET /users").get("users", []):
+            for user in expect_success(
+                pd.get("/users", params={"query": run.test_user_email}), "GET /users"
+            ).get("users", []):
                 if user.get("email") == run.test_user_email:
                     user_id = dig(user, "id", what="GET /users")
                     expect_success(pd.delete(f"/users/{user_id}"), "delete half-created user")
 
-        body = {"user": {"type": "user", "name": USER_NAME, "email": run.test_user_email,
-                         "role": "user"}}
+        body = {"user": {"type": "user", "name": USER_NAME, "email": run.test_user_email, "role": "user"}}
         created = expect_success(pd.post("/users", body, recover=recover), "create the test user")
         run.user_id = dig(created, "user", "id", what="create the test user")
     # A found user is a leftover of an earlier run: this run deletes it at the end either way.
@@ -88,35 +88,49 @@ def sweep_leftover_escalation_policy(pd: Client, run: NotebookRun) -> None:
 @scenario.step()
 def create_escalation_policy(pd: Client, run: NotebookRun) -> None:
     """Now we can create an escalation policy."""
-    body = {"escalation_policy": {
-        "type": "escalation_policy", "name": POLICY_NAME, "num_loops": 2,
-        "escalation_rules": [{
-            "escalation_delay_in_minutes": 22,
-            "targets": [{"id": run.user_id, "type": "user_reference"}],
-        }],
-    }}
+    body = {
+        "escalation_policy": {
+            "type": "escalation_policy",
+            "name": POLICY_NAME,
+            "num_loops": 2,
+            "escalation_rules": [
+                {
+                    "escalation_delay_in_minutes": 22,
+                    "targets": [{"id": run.user_id, "type": "user_reference"}],
+                }
+            ],
+        }
+    }
     created = expect_success(
-        pd.post("/escalation_policies", body,
-                recover=lambda: delete_named(pd, None, "/escalation_policies",
-                                              "escalation_policies", POLICY_NAME)),
-        "create the escalation policy")
-    run.escalation_policy_id = dig(created, "escalation_policy", "id",
-                                   what="create the escalation policy")
+        pd.post(
+            "/escalation_policies",
+            body,
+            recover=lambda: delete_named(
+                pd, None, "/escalation_policies", "escalation_policies", POLICY_NAME
+            ),
+        ),
+        "create the escalation policy",
+    )
+    run.escalation_policy_id = dig(created, "escalation_policy", "id", what="create the escalation policy")
     run.ledger.add("escalation_policy", run.escalation_policy_id)
 
 
 @scenario.step()
 def create_service(pd: Client, run: NotebookRun) -> None:
     """Let's now create a _generic_events_api_ service"""
-    body = {"service": {
-        "type": "service", "name": SERVICE_NAME,
-        "escalation_policy": {"id": run.escalation_policy_id,
-                              "type": "escalation_policy_reference"},
-    }}
+    body = {
+        "service": {
+            "type": "service",
+            "name": SERVICE_NAME,
+            "escalation_policy": {"id": run.escalation_policy_id, "type": "escalation_policy_reference"},
+        }
+    }
     created = expect_success(
-        pd.post("/services", body,
-                recover=lambda: delete_named(pd, None, "/services", "services", SERVICE_NAME)),
-        "create the service")
+        pd.post(
+            "/services", body, recover=lambda: delete_named(pd, None, "/services", "services", SERVICE_NAME)
+        ),
+        "create the service",
+    )
     run.service_id = dig(created, "service", "id", what="create the service")
     run.ledger.add("service", run.service_id)
 
@@ -130,14 +144,22 @@ def create_integration(pd: Client, run: NotebookRun) -> None:
         service = expect_success(pd.get(f"/services/{service_id}"), "GET the service")
         if dig(service, "service", what="GET the service").get("integrations"):
             # Integrations cannot be deleted through the API, so a retry could only duplicate it.
-            raise StepFailed("the integration may have been created by the request that got no "
-                             "answer; not retrying, to avoid a duplicate",
-                             hint="run again: the service and its integration are cleaned up")
+            raise StepFailed(
+                "the integration may have been created by the request that got no "
+                "answer; not retrying, to avoid a duplicate",
+                hint="run again: the service and its integration are cleaned up",
+            )
 
-    body = {"integration": {"type": "events_api_v2_inbound_integration", "name": INTEGRATION_NAME,
-                            "service": {"id": service_id, "type": "service_reference"}}}
-    created = expect_success(pd.post(f"/services/{service_id}/integrations", body,
-                                     recover=recover), "create the integration")
+    body = {
+        "integration": {
+            "type": "events_api_v2_inbound_integration",
+            "name": INTEGRATION_NAME,
+            "service": {"id": service_id, "type": "service_reference"},
+        }
+    }
+    created = expect_success(
+        pd.post(f"/services/{service_id}/integrations", body, recover=recover), "create the integration"
+    )
     run.integration_id = dig(created, "integration", "id", what="create the integration")
     run.routing_key = dig(created, "integration", "integration_key", what="create the integration")
 
@@ -147,9 +169,12 @@ def trigger_incidents(pd: Client, run: NotebookRun) -> None:
     """Let's trigger a couple of incidents right now."""
     for number, title in enumerate(INCIDENT_TITLES, start=1):
         # A dedup key of our own makes a retried trigger land on the same alert, never a new one.
-        event = {"routing_key": run.routing_key, "event_action": "trigger",
-                 "dedup_key": f"harness-{run.service_id}-{number}",
-                 "payload": {"summary": title, "source": "harness", "severity": "critical"}}
+        event = {
+            "routing_key": run.routing_key,
+            "event_action": "trigger",
+            "dedup_key": f"harness-{run.service_id}-{number}",
+            "payload": {"summary": title, "source": "harness", "severity": "critical"},
+        }
         expect_success(pd.enqueue(event), "trigger an incident")
 
 
@@ -228,8 +253,7 @@ def create_note(pd: Client, run: NotebookRun) -> None:
                 note_id = dig(note, "id", what="list notes")
                 expect_success(pd.delete(f"{path}/{note_id}"), "delete half-created note")
 
-    created = expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover),
-                             "create a note")
+    created = expect_success(pd.post(path, {"note": {"content": NOTE}}, recover=recover), "create a note")
     run.note_id = dig(created, "note", "id", what="create a note")
     # Read the notes back, so the recording shows the new note where a client would look for it.
     expect_success(pd.get(path), "list notes")
@@ -261,23 +285,28 @@ def get_log_entry(pd: Client, run: NotebookRun) -> None:
 @scenario.step()
 def bulk_resolve_incidents(pd: Client, run: NotebookRun) -> None:
     """Acknowledge, resolve, escalate or reassign one or more incidents"""
-    body = {"incidents": [{"id": run.incident["id"], "type": "incident_reference",
-                           "status": "resolved"}]}
+    body = {"incidents": [{"id": run.incident["id"], "type": "incident_reference", "status": "resolved"}]}
     expect_success(pd.put("/incidents", body), "bulk-update incidents")
 
 
 @scenario.step(polls=True)
 def find_second_triggered_incident(pd: Client, run: NotebookRun) -> None:
     """Now we need another _triggered_ incident."""
-    run.incident = poll(pd, run, lambda: triggered_incident(pd, run.service_id),
-                        what="another triggered incident")
+    run.incident = poll(
+        pd, run, lambda: triggered_incident(pd, run.service_id), what="another triggered incident"
+    )
 
 
 @scenario.step()
 def resolve_incident(pd: Client, run: NotebookRun) -> None:
     """Resolve an incident"""
-    body = {"incident": {"type": "incident_reference", "status": "resolved",
-                         "resolution": "Resolved by the harness scenario."}}
+    body = {
+        "incident": {
+            "type": "incident_reference",
+            "status": "resolved",
+            "resolution": "Resolved by the harness scenario.",
+        }
+    }
     resolved = expect_success(pd.put(f"/incidents/{run.incident['id']}", body), "resolve")
     run.incident = incident_in(resolved, "incident", what="resolve")
     run.report_window = report_window(run.first_incident, run.incident)
@@ -289,9 +318,11 @@ def resolve_incident(pd: Client, run: NotebookRun) -> None:
 def incidents_per_time_report(pd: Client, run: NotebookRun) -> None:
     """Get high level statistics about the number of incidents created for the desired time period, summed daily, weekly or monthly"""  # noqa: E501
     since, until = run.report_window
-    body = {"filters": {"created_at_start": since, "created_at_end": until,
-                        "service_ids": [run.service_id]},
-            "aggregate_unit": "day", "time_zone": "Etc/UTC"}
+    body = {
+        "filters": {"created_at_start": since, "created_at_end": until, "service_ids": [run.service_id]},
+        "aggregate_unit": "day",
+        "time_zone": "Etc/UTC",
+    }
     # A report only reads: a retry after a 5xx or a timeout cannot create anything twice.
     expect_success(pd.post("/analytics/metrics/incidents/all", body, query=True), "incidents report")
 
@@ -333,11 +364,12 @@ def resolve_test_user_incidents(pd: Client, run: NotebookRun) -> None:
     """In order to remove a user, we should resolve all the incidents assigned to him."""
     params = {"user_ids[]": run.user_id, "limit": 100}
     listed = expect_success(pd.get("/incidents", params=params), "GET /incidents")
-    ids = [dig(listed, "incidents", n, "id", what="GET /incidents")
-           for n in range(len(dig(listed, "incidents", what="GET /incidents")))]
+    ids = [
+        dig(listed, "incidents", n, "id", what="GET /incidents")
+        for n in range(len(dig(listed, "incidents", what="GET /incidents")))
+    ]
     if ids:
-        body = {"incidents": [{"id": i, "type": "incident_reference", "status": "resolved"}
-                              for i in ids]}
+        body = {"incidents": [{"id": i, "type": "incident_reference", "status": "resolved"} for i in ids]}
         expect_success(pd.put("/incidents", body), "resolve the test user's incidents")
 
 

@@ -12,8 +12,10 @@ from harness.errors import ConfigError
 from harness.steps import Scenario
 
 __all__ = ["NOTEBOOK", "load_scenario"]
-HINT = ("name MODULE:ATTRIBUTE, a module importable from the current folder (or on PYTHONPATH) "
-        "and its Scenario, e.g. --scenario mymodule:scenario")
+HINT = (
+    "name MODULE:ATTRIBUTE, a module importable from the current folder (or on PYTHONPATH) "
+    "and its Scenario, e.g. --scenario mymodule:scenario"
+)
 
 
 def load_scenario(reference: str, *, named_by: str = "--scenario") -> Scenario[Any]:
@@ -31,24 +33,31 @@ def load_scenario(reference: str, *, named_by: str = "--scenario") -> Scenario[A
         found: Any = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         missing = exc.name or module_name
-        what = (f"no module named {module_name!r}" if module_name.startswith(missing)
-                else f"importing {module_name!r} failed: no module named {missing!r}")
+        what = (
+            f"no module named {module_name!r}"
+            if module_name.startswith(missing)
+            else f"importing {module_name!r} failed: no module named {missing!r}"
+        )
         raise ConfigError(f"{named_by} {reference}: {what}", hint=HINT) from None
     except Exception as exc:  # the scenario module's own code failed as it was imported
-        raise ConfigError(f"{named_by} {reference}: importing {module_name!r} failed "
-                          f"({type(exc).__name__}: {exc})",
-                          hint="fix the module so that `python -c 'import "
-                          f"{module_name}'` works, then run again") from None
+        raise ConfigError(
+            f"{named_by} {reference}: importing {module_name!r} failed ({type(exc).__name__}: {exc})",
+            hint=f"fix the module so that `python -c 'import {module_name}'` works, then run again",
+        ) from None
     for name in attribute.split("."):
         if not hasattr(found, name):
-            raise ConfigError(f"{named_by} {reference}: {module_name!r} has no attribute {attribute!r}",
-                              hint=HINT)
+            raise ConfigError(
+                f"{named_by} {reference}: {module_name!r} has no attribute {attribute!r}", hint=HINT
+            )
         found = getattr(found, name)
     if not isinstance(found, Scenario):
-        raise ConfigError(f"{named_by} {reference}: {attribute!r} is a {type(found).__name__}, "
-                          "not a harness.Scenario", hint="name the object made by "
-                          "`scenario = harness.Scenario()` that your steps are declared on")
+        raise ConfigError(
+            f"{named_by} {reference}: {attribute!r} is a {type(found).__name__}, not a harness.Scenario",
+            hint="name the object made by `scenario = harness.Scenario()` that your steps are declared on",
+        )
     if not found.steps:
-        raise ConfigError(f"{named_by} {reference}: the scenario has no steps",
-                          hint="declare steps with @scenario.step() on functions taking (pd, run)")
+        raise ConfigError(
+            f"{named_by} {reference}: the scenario has no steps",
+            hint="declare steps with @scenario.step() on functions taking (pd, run)",
+        )
     return found

@@ -73,8 +73,10 @@ def check_subdomain(value: str) -> str:
 def check_email(value: str, *, what: str) -> str:
     """Return the email, or raise `ConfigError`; the message never repeats it (it is personal)."""
     if not EMAIL_RE.fullmatch(value):
-        raise ConfigError(f"{what} is not an email address{_flaw(value)}",
-                          hint="give the email of an existing user of the account")
+        raise ConfigError(
+            f"{what} is not an email address{_flaw(value)}",
+            hint="give the email of an existing user of the account",
+        )
     return value
 
 
@@ -103,13 +105,22 @@ def check_base_url(value: str, *, what: str) -> str:
         flaw = flaw or f" ({exc})"
         parts = None
     if parts is not None and (parts.username is not None or parts.password is not None):
-        raise ConfigError(f"{what} holds a user name or password (not shown)",
-                          hint="drop the user:password@ part; the token authenticates")
-    if flaw or parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
-            or parts.query or parts.fragment:
-        raise ConfigError(f"{what} {value!r} is not a base URL" if not flaw
-                          else f"{what} is not a base URL{flaw}",
-                          hint="give an absolute http(s) URL such as https://api.pagerduty.com")
+        raise ConfigError(
+            f"{what} holds a user name or password (not shown)",
+            hint="drop the user:password@ part; the token authenticates",
+        )
+    if (
+        flaw
+        or parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"{what} {value!r} is not a base URL" if not flaw else f"{what} is not a base URL{flaw}",
+            hint="give an absolute http(s) URL such as https://api.pagerduty.com",
+        )
     return value.rstrip("/")
 
 

@@ -58,8 +58,10 @@ class Needed(Generic[T]):
         try:
             value: T = run.state[self.name]
         except KeyError:
-            raise StepFailed(f"no {self.name.replace('_', ' ')}: an earlier step did not provide one",
-                             hint="run the whole scenario from the start") from None
+            raise StepFailed(
+                f"no {self.name.replace('_', ' ')}: an earlier step did not provide one",
+                hint="run the whole scenario from the start",
+            ) from None
         return value
 
     def __set__(self, run: Run, value: T) -> None:
@@ -73,8 +75,9 @@ class Run:
     scrubbed in recordings); `poll_timeout` bounds `poll`.
     """
 
-    def __init__(self, *, test_user_email: str, poll_timeout: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, test_user_email: str, poll_timeout: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.state: dict[str, Any] = {}
         self.test_user_email = test_user_email
         self.poll_timeout = poll_timeout
@@ -91,8 +94,11 @@ class Run:
         owned = {kind: list(ids) for kind, ids in self.ledger.added.items() if ids}
         for value in self.state.values():
             for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, dict) and isinstance(item.get("id"), str) \
-                        and isinstance(item.get("type"), str):
+                if (
+                    isinstance(item, dict)
+                    and isinstance(item.get("id"), str)
+                    and isinstance(item.get("type"), str)
+                ):
                     kind = item["type"].removesuffix("_reference")
                     owned.setdefault(kind, [])
                     if item["id"] not in owned[kind]:
@@ -142,7 +148,10 @@ class Scenario(Generic[R]):
         return self.run_type(test_user_email=test_user_email, poll_timeout=poll_timeout)
 
     def step(
-        self, *, expect: Mapping[str, int] | None = None, polls: bool = False,
+        self,
+        *,
+        expect: Mapping[str, int] | None = None,
+        polls: bool = False,
     ) -> Callable[[Callable[[Client, R], object]], Callable[[Client, R], object]]:
         """Declare the decorated function as the next step; its docstring is its sentence.
 
@@ -157,12 +166,18 @@ class Scenario(Generic[R]):
             slug = action.__name__.replace("_", "-")
             if any(s.slug == slug for s in self._steps):
                 raise TypeError(f"step {action.__name__} is declared twice")
-            self._steps.append(Step(
-                number=len(self._steps) + 1, slug=slug,
-                title=title, expect=MappingProxyType(
-                    {**DEFAULT_EXPECT, **{m.upper(): code for m, code in (expect or {}).items()}}),
-                action=action, polls=polls,
-            ))
+            self._steps.append(
+                Step(
+                    number=len(self._steps) + 1,
+                    slug=slug,
+                    title=title,
+                    expect=MappingProxyType(
+                        {**DEFAULT_EXPECT, **{m.upper(): code for m, code in (expect or {}).items()}}
+                    ),
+                    action=action,
+                    polls=polls,
+                )
+            )
             return action
 
         return register
@@ -188,8 +203,10 @@ def poll(pd: Client, run: Run, fetch: Callable[[], T | None], *, what: str) -> T
         if found is not None:
             return found
         if run.clock() + delay > deadline:
-            raise StepFailed(f"{what} did not happen within {run.poll_timeout:g} s",
-                             hint="PagerDuty may be slow: raise --poll-timeout and run again")
+            raise StepFailed(
+                f"{what} did not happen within {run.poll_timeout:g} s",
+                hint="PagerDuty may be slow: raise --poll-timeout and run again",
+            )
         pd.sleep(delay)
         delay = min(delay * 1.1, 1.0)
 

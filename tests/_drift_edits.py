@@ -77,10 +77,8 @@ def headers(index: int, edit: Callable[[dict[str, Any]], None]) -> Callable[[Int
 def other_teams(item: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A copy of an own item made another team's: its own id, on another team's service and incident."""
     other = copy.deepcopy(item)
-    other.update(id="POTHER1" if other["id"].startswith("P") else "R9OTHERA1B2C3D4E5F6G7H8I9J",
-                 **changes)
+    other.update(id="POTHER1" if other["id"].startswith("P") else "R9OTHERA1B2C3D4E5F6G7H8I9J", **changes)
     for key, other_id in (("service", "POTHSVC"), ("incident", "POTHINC")):
         if isinstance(other.get(key), dict):
             other[key] = dict(other[key], id=other_id)
     return other
-

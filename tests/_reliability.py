@@ -66,9 +66,17 @@ def fault(name: str, **where: Any) -> Fault:
 
 def settings_for(sb: Sandbox, out: Path) -> Settings:
     """Settings for an in-process run against `sb`, with the short request timeout."""
-    return build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                          region="us", api_url=sb.api_url, events_url=sb.events_url, out=out,
-                          poll_timeout=10, request_timeout=TIMEOUT)
+    return build_settings(
+        subdomain=sb.subdomain,
+        token=sb.token,
+        from_email=sb.owner_email,
+        region="us",
+        api_url=sb.api_url,
+        events_url=sb.events_url,
+        out=out,
+        poll_timeout=10,
+        request_timeout=TIMEOUT,
+    )
 
 
 class FaultAtStep(Silent):
@@ -100,8 +108,7 @@ def ours(sb: Sandbox) -> list[str]:
     """Every resource of the scenario still in the sandbox account, and every open incident."""
     snap = sb.account.snapshot()
     found = [f"service {s.id}" for s in snap.services.values() if s.name == SERVICE_NAME]
-    found += [f"escalation_policy {p.id}" for p in snap.escalation_policies.values()
-              if p.name == POLICY_NAME]
+    found += [f"escalation_policy {p.id}" for p in snap.escalation_policies.values() if p.name == POLICY_NAME]
     found += [f"user {u.id}" for u in snap.users.values() if u.name == USER_NAME]
     found += [f"open incident {i.id}" for i in snap.incidents.values() if i.status != "resolved"]
     return found
@@ -111,8 +118,9 @@ def swept_report(left: list[str]) -> str:
     """What the next run reports sweeping, given what `ours` found: in the order the steps sweep."""
     order = {"service": 0, "user": 1, "escalation_policy": 2}
     kinds = sorted((item.split(" ", 1) for item in left), key=lambda pair: order[pair[0]])
-    return ", ".join(f"{kind} {rid}" + (" (reused, deleted at the end)" if kind == "user" else "")
-                     for kind, rid in kinds)
+    return ", ".join(
+        f"{kind} {rid}" + (" (reused, deleted at the end)" if kind == "user" else "") for kind, rid in kinds
+    )
 
 
 def census(sb: Sandbox) -> dict[str, int]:
@@ -153,8 +161,11 @@ def exchanges(recording: Recording) -> dict[str, list[Exchange]]:
         rows: list[Exchange] = []
         for interaction in step.interactions:
             body = interaction["request"].get("body") or ""
-            row = (request_label(interaction), normalise_text(str(body)),
-                   int(interaction["response"]["status"]["code"]))
+            row = (
+                request_label(interaction),
+                normalise_text(str(body)),
+                int(interaction["response"]["status"]["code"]),
+            )
             if not (step.entry.slug in POLLING and rows and rows[-1] == row):
                 rows.append(row)
         found[step.entry.slug] = rows

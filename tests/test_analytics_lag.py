@@ -39,38 +39,79 @@ class Pd:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Token token={sandbox.token}",
-                                     "From": sandbox.owner_email})
+        self.session.headers.update(
+            {"Authorization": f"Token token={sandbox.token}", "From": sandbox.owner_email}
+        )
 
     def __call__(self, method: str, path: str, body: Any = None, **params: str) -> Any:
-        answer = self.session.request(method, self.sandbox.api_url + path, json=body,
-                                      params=params, timeout=10)
+        answer = self.session.request(
+            method, self.sandbox.api_url + path, json=body, params=params, timeout=10
+        )
         assert answer.status_code < 300, answer.text
         return answer.json()
 
     def report(self, service_id: str) -> list[Any]:
         """The incidents report, without buckets, over the day around START for one service."""
-        body = self("POST", "/analytics/metrics/incidents/all", {"filters": {
-            "created_at_start": "2026-06-01T00:00:00Z", "created_at_end": "2026-06-02T00:00:00Z",
-            "service_ids": [service_id]}})
-        return [{k: row[k] for k in ("total_incident_count", "mean_seconds_to_resolve")}
-                for row in body["data"]]
+        body = self(
+            "POST",
+            "/analytics/metrics/incidents/all",
+            {
+                "filters": {
+                    "created_at_start": "2026-06-01T00:00:00Z",
+                    "created_at_end": "2026-06-02T00:00:00Z",
+                    "service_ids": [service_id],
+                }
+            },
+        )
+        return [
+            {k: row[k] for k in ("total_incident_count", "mean_seconds_to_resolve")} for row in body["data"]
+        ]
 
 
 def _incident_on_new_service(pd: Pd) -> tuple[str, str]:
     """Make a service, trigger one event on it and return the service and incident ids."""
     owner = pd("GET", "/users")["users"][0]["id"]
-    policy = pd("POST", "/escalation_policies", {"escalation_policy": {
-        "type": "escalation_policy", "name": "Lag",
-        "escalation_rules": [{"escalation_delay_in_minutes": 5,
-                              "targets": [{"id": owner, "type": "user_reference"}]}]}})
-    service = pd("POST", "/services", {"service": {"type": "service", "name": "Lag", "escalation_policy": {
-        "id": policy["escalation_policy"]["id"], "type": "escalation_policy_reference"}}})["service"]
-    key = pd("POST", f"/services/{service['id']}/integrations", {"integration": {
-        "type": "events_api_v2_inbound_integration"}})["integration"]["integration_key"]
-    requests.post(f"{pd.sandbox.events_url}/v2/enqueue", timeout=10, json={
-        "routing_key": key, "event_action": "trigger",
-        "payload": {"summary": "Lagging", "source": "test", "severity": "error"}})
+    policy = pd(
+        "POST",
+        "/escalation_policies",
+        {
+            "escalation_policy": {
+                "type": "escalation_policy",
+                "name": "Lag",
+                "escalation_rules": [
+                    {"escalation_delay_in_minutes": 5, "targets": [{"id": owner, "type": "user_reference"}]}
+                ],
+            }
+        },
+    )
+    service = pd(
+        "POST",
+        "/services",
+        {
+            "service": {
+                "type": "service",
+                "name": "Lag",
+                "escalation_policy": {
+                    "id": policy["escalation_policy"]["id"],
+                    "type": "escalation_policy_reference",
+                },
+            }
+        },
+    )["service"]
+    key = pd(
+        "POST",
+        f"/services/{service['id']}/integrations",
+        {"integration": {"type": "events_api_v2_inbound_integration"}},
+    )["integration"]["integration_key"]
+    requests.post(
+        f"{pd.sandbox.events_url}/v2/enqueue",
+        timeout=10,
+        json={
+            "routing_key": key,
+            "event_action": "trigger",
+            "payload": {"summary": "Lagging", "source": "test", "severity": "error"},
+        },
+    )
     deadline = time.monotonic() + 10
     while not (found := pd("GET", "/incidents", **{"service_ids[]": service["id"]})["incidents"]):
         assert time.monotonic() < deadline
@@ -92,8 +133,7 @@ def test_report_shows_incidents_only_after_the_lag(clocked: tuple[Pd, Clock]) ->
     pd, clock = clocked
     service_id, incident_id = _incident_on_new_service(pd)
     clock.now = START + timedelta(minutes=5)
-    pd("PUT", f"/incidents/{incident_id}", {"incident": {"type": "incident_reference",
-                                                         "status": "resolved"}})
+    pd("PUT", f"/incidents/{incident_id}", {"incident": {"type": "incident_reference", "status": "resolved"}})
     clock.now = START + timedelta(minutes=10) - timedelta(seconds=1)
     assert pd.report(service_id) == [{"total_incident_count": 0, "mean_seconds_to_resolve": None}]
     clock.now = START + timedelta(minutes=10)
@@ -107,9 +147,17 @@ def test_zero_lag_answers_at_once() -> None:
     with Sandbox(analytics_lag=0, incident_delay=0) as sandbox:
         pd = Pd(sandbox)
         service_id, _ = _incident_on_new_service(pd)
-        body = pd("POST", "/analytics/metrics/incidents/all", {"filters": {
-            "created_at_start": _stamp(-3600), "created_at_end": _stamp(3600),
-            "service_ids": [service_id]}})
+        body = pd(
+            "POST",
+            "/analytics/metrics/incidents/all",
+            {
+                "filters": {
+                    "created_at_start": _stamp(-3600),
+                    "created_at_end": _stamp(3600),
+                    "service_ids": [service_id],
+                }
+            },
+        )
         assert [row["total_incident_count"] for row in body["data"]] == [1]
 
 
@@ -120,9 +168,18 @@ def test_default_lag_is_an_hour_and_fresh_incidents_stay_out() -> None:
         assert sandbox.account.analytics_lag == timedelta(hours=1)
         pd = Pd(sandbox)
         service_id, _ = _incident_on_new_service(pd)
-        body = pd("POST", "/analytics/metrics/incidents/all", {"filters": {
-            "created_at_start": _stamp(-3600), "created_at_end": _stamp(3600),
-            "service_ids": [service_id]}, "aggregate_unit": "day"})
+        body = pd(
+            "POST",
+            "/analytics/metrics/incidents/all",
+            {
+                "filters": {
+                    "created_at_start": _stamp(-3600),
+                    "created_at_end": _stamp(3600),
+                    "service_ids": [service_id],
+                },
+                "aggregate_unit": "day",
+            },
+        )
         assert body["data"] == []
 
 
@@ -136,7 +193,8 @@ def test_impossible_lag_is_refused(lag: float) -> None:
 
 
 def test_sandbox_recording_has_the_empty_report_live_gives(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`harness record --sandbox` uses the realistic lag: the report over its incidents is empty."""
     monkeypatch.chdir(tmp_path)  # no accepted recording here to compare with

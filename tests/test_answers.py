@@ -30,11 +30,14 @@ def _edit_body(path: Path, change: Any) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    (("service", "id"), "create the service: PagerDuty's answer lacks service.id"),
-    (("incidents", 0, "id"), "create the service: PagerDuty's answer lacks incidents"),
-    (("incidents", 3), "create the service: PagerDuty's answer lacks incidents"),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (("service", "id"), "create the service: PagerDuty's answer lacks service.id"),
+        (("incidents", 0, "id"), "create the service: PagerDuty's answer lacks incidents"),
+        (("incidents", 3), "create the service: PagerDuty's answer lacks incidents"),
+    ],
+)
 def test_dig_names_the_first_missing_part(path: tuple[str | int, ...], expected: str) -> None:
     """`dig` raises AnswerLacksField naming the path up to the first part that is missing."""
     with pytest.raises(AnswerLacksField) as caught:
@@ -53,8 +56,10 @@ def test_an_answer_without_the_created_id_fails_replay_naming_the_field(copy: Pa
     _edit_body(copy / "05-create-service.yaml", lambda body: body["service"].pop("id"))
     result = CliRunner().invoke(cli, ["replay", str(copy)])
     assert result.exit_code == 1
-    assert ("FAILED step 5 create-service" in result.output
-            and "create the service: PagerDuty's answer lacks service.id" in result.output)
+    assert (
+        "FAILED step 5 create-service" in result.output
+        and "create the service: PagerDuty's answer lacks service.id" in result.output
+    )
 
 
 def test_a_step_bug_is_a_traceback_not_a_replay_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:

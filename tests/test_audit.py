@@ -59,8 +59,7 @@ def _isolated_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def _rows(report: AuditReport, base: Path = LEAKY) -> list[tuple[str, int, int, str, str]]:
     return [
-        (f.file.relative_to(base).as_posix(), f.line, f.column, f.rule, f.masked)
-        for f in report.findings
+        (f.file.relative_to(base).as_posix(), f.line, f.column, f.rule, f.masked) for f in report.findings
     ]
 
 
@@ -80,8 +79,14 @@ def test_every_planted_secret_is_found_once_where_it_sits() -> None:
 def test_findings_never_hold_a_full_value() -> None:
     """No finding's text contains a planted value in full."""
     rendered = render_audit(audit_paths(paths=[LEAKY]), fmt="json")
-    for secret in ("u4Kx9_TqZ2bLmW7yRc3E", "7d2f9a4c1e8b4630a5d2c7e9f1b3a6d8", "acme-co",
-                   "alice.smith@acme-corp.com", "4158675309", "9fK2xQ7vLmN3pR8sT1wZ4yB6hJ5d"):
+    for secret in (
+        "u4Kx9_TqZ2bLmW7yRc3E",
+        "7d2f9a4c1e8b4630a5d2c7e9f1b3a6d8",
+        "acme-co",
+        "alice.smith@acme-corp.com",
+        "4158675309",
+        "9fK2xQ7vLmN3pR8sT1wZ4yB6hJ5d",
+    ):
         assert secret not in rendered
 
 
@@ -112,16 +117,35 @@ def test_a_single_cassette_uses_the_manifest_beside_it() -> None:
 
 def test_a_cassette_written_by_vcrpy_is_read_across_folded_lines(tmp_path: Path) -> None:
     """vcrpy folds long JSON bodies; a key whose value lands on the next line is still found."""
-    body = json.dumps({"integration": {
-        "id": "PINT456", "type": "events_api_v2_inbound_integration",
-        "summary": "Events V2 integration, Notenook Incident",
-        "integration_key": "5a8c1e3f7b2d4960a1c3e5f7b9d2a4c6", "name": "Events V2",
-    }})
-    cassette = {"version": 1, "interactions": [{
-        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://api.pagerduty.com/x"},
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {},
-                     "body": {"string": body}},
-    }]}
+    body = json.dumps(
+        {
+            "integration": {
+                "id": "PINT456",
+                "type": "events_api_v2_inbound_integration",
+                "summary": "Events V2 integration, Notenook Incident",
+                "integration_key": "5a8c1e3f7b2d4960a1c3e5f7b9d2a4c6",
+                "name": "Events V2",
+            }
+        }
+    )
+    cassette = {
+        "version": 1,
+        "interactions": [
+            {
+                "request": {
+                    "body": None,
+                    "headers": {},
+                    "method": "GET",
+                    "uri": "https://api.pagerduty.com/x",
+                },
+                "response": {
+                    "status": {"code": 200, "message": "OK"},
+                    "headers": {},
+                    "body": {"string": body},
+                },
+            }
+        ],
+    }
     path = tmp_path / "06-create-integration.yaml"
     path.write_text(yamlserializer.serialize(cassette), encoding="utf-8")
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -136,39 +160,60 @@ def test_a_cassette_written_by_vcrpy_is_read_across_folded_lines(tmp_path: Path)
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ('Authorization: [Token token="y_NbAkKc66ryYTWUXYEu"]',
-         [("pagerduty-api-key", "y_NbAkKc66ryYTWUXYEu")]),
-        ('"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl"',
-         [("bearer-token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl")]),
-        ("uri: https://events.pagerduty.com/x?routing_key=4d6f8a1c3e5b7d9f2a4c6e8b1d3f5a7c&x=1",
-         [("pagerduty-integration-key", "4d6f8a1c3e5b7d9f2a4c6e8b1d3f5a7c")]),
-        ("service_key: '9b1d3f5a7c2e4a6c8e1b3d5f7a9c2e4b'",
-         [("pagerduty-integration-key", "9b1d3f5a7c2e4a6c8e1b3d5f7a9c2e4b")]),
+        (
+            'Authorization: [Token token="y_NbAkKc66ryYTWUXYEu"]',
+            [("pagerduty-api-key", "y_NbAkKc66ryYTWUXYEu")],
+        ),
+        (
+            '"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl"',
+            [("bearer-token", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl")],
+        ),
+        (
+            "uri: https://events.pagerduty.com/x?routing_key=4d6f8a1c3e5b7d9f2a4c6e8b1d3f5a7c&x=1",
+            [("pagerduty-integration-key", "4d6f8a1c3e5b7d9f2a4c6e8b1d3f5a7c")],
+        ),
+        (
+            "service_key: '9b1d3f5a7c2e4a6c8e1b3d5f7a9c2e4b'",
+            [("pagerduty-integration-key", "9b1d3f5a7c2e4a6c8e1b3d5f7a9c2e4b")],
+        ),
         ('"note": "mail ops%2540acme-corp.com"', [("email-address", "ops@acme-corp.com")]),
-        ('"text": "<p>\\u003cdan@acme-corp.com\\u003e</p>"',
-         [("email-address", "dan@acme-corp.com")]),
+        ('"text": "<p>\\u003cdan@acme-corp.com\\u003e</p>"', [("email-address", "dan@acme-corp.com")]),
         ('"body": "Line one\\nerin@acme-corp.com"', [("email-address", "erin@acme-corp.com")]),
-        ('"summary": "Call (415) 867-5309 or 415.867.5309"',
-         [("phone-number", "(415) 867-5309"), ("phone-number", "415.867.5309")]),
+        (
+            '"summary": "Call (415) 867-5309 or 415.867.5309"',
+            [("phone-number", "(415) 867-5309"), ("phone-number", "415.867.5309")],
+        ),
         ('"mobile": "+44 20 7946 0958"', [("phone-number", "+44 20 7946 0958")]),
         ('"self": "https://acme.eu.pagerduty.com/users/P1"', [("pagerduty-subdomain", "acme.eu")]),
         ('apiKey: "Zq8vN2mK4pL7xR1tW3"', [("high-entropy-secret", "Zq8vN2mK4pL7xR1tW3")]),
-        ('"access_token": "QmFzZTY0LXNoYXBlZC10b2tlbg"',
-         [("high-entropy-secret", "QmFzZTY0LXNoYXBlZC10b2tlbg")]),
+        (
+            '"access_token": "QmFzZTY0LXNoYXBlZC10b2tlbg"',
+            [("high-entropy-secret", "QmFzZTY0LXNoYXBlZC10b2tlbg")],
+        ),
         ('"summary": "Paged Jane, no answer; trying 4158675309."', [("phone-number", "4158675309")]),
         ('"summary": "Call 415 867 5309"', [("phone-number", "415 867 5309")]),
-        ('"summary": "Ring +14158675309 or +49 1512 3456789"',
-         [("phone-number", "+14158675309"), ("phone-number", "+49 1512 3456789")]),
+        (
+            '"summary": "Ring +14158675309 or +49 1512 3456789"',
+            [("phone-number", "+14158675309"), ("phone-number", "+49 1512 3456789")],
+        ),
         ('"summary": "UK desk 020 7946 0018"', [("phone-number", "020 7946 0018")]),
-        ('"url": "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics"',
-         [("calendar-feed-url", "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics")]),
-        ('"summary": "Logs https://grafana.acme-corp.net/d/5f?orgId=1&s=Qx8Lm2Zp9Rt4Vb7Nc1Kd"',
-         [("url-query-token", "Qx8Lm2Zp9Rt4Vb7Nc1Kd")]),
+        (
+            '"url": "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics"',
+            [("calendar-feed-url", "webcal://feeds.acme-corp.net/private/Zq8Lm2Xp9Rt4/oncall.ics")],
+        ),
+        (
+            '"summary": "Logs https://grafana.acme-corp.net/d/5f?orgId=1&s=Qx8Lm2Zp9Rt4Vb7Nc1Kd"',
+            [("url-query-token", "Qx8Lm2Zp9Rt4Vb7Nc1Kd")],
+        ),
         ('"runbook": "https://wiki.acme-corp.net/x?token=abcdefgh"', [("url-query-token", "abcdefgh")]),
-        ("body: !!python/object/apply:os.system [echo]",
-         [("yaml-code-tag", "!!python/object/apply:os.system")]),
-        ("x: !<tag:yaml.org,2002:python/name:os.system>",
-         [("yaml-code-tag", "!<tag:yaml.org,2002:python/name:os.system")]),
+        (
+            "body: !!python/object/apply:os.system [echo]",
+            [("yaml-code-tag", "!!python/object/apply:os.system")],
+        ),
+        (
+            "x: !<tag:yaml.org,2002:python/name:os.system>",
+            [("yaml-code-tag", "!<tag:yaml.org,2002:python/name:os.system")],
+        ),
     ],
 )
 def test_a_line_yields_exactly_these_findings(line: str, expected: list[tuple[str, str]]) -> None:
@@ -228,9 +273,7 @@ def test_directories_are_searched_for_recordings_only(tmp_path: Path) -> None:
         (b"name: Zo\xeb\n", "missing.yaml: not UTF-8 text \\(byte 8\\)"),
     ],
 )
-def test_unreadable_input_is_an_input_error(
-    tmp_path: Path, content: bytes | None, message: str
-) -> None:
+def test_unreadable_input_is_an_input_error(tmp_path: Path, content: bytes | None, message: str) -> None:
     """A missing, binary or non-UTF-8 file stops the audit with an InputError."""
     if content is not None:
         (tmp_path / "missing.yaml").write_bytes(content)
@@ -254,20 +297,25 @@ def test_no_paths_is_an_input_error() -> None:
 )
 def test_an_allowlist_entry_suppresses_exactly_its_value(tmp_path: Path, matcher: str) -> None:
     """An entry matched by value, sha256 or regex removes that one finding and no other."""
-    allow = _allowlist(tmp_path, f"""
+    allow = _allowlist(
+        tmp_path,
+        f"""
 [[allow]]
 rule = "email-address"
 {matcher}
 path = "*/session.har"
 reason = "The team's shared inbox, listed on the public website."
-""")
+""",
+    )
     report = audit_paths(paths=[LEAKY], allowlist=allow)
     assert _rows(report) == [row for row in PLANTED if row[:2] != ("session.har", 55)]
 
 
 def test_an_allowlist_entry_applies_only_to_its_rule_and_path(tmp_path: Path) -> None:
     """An entry for another rule or another path glob suppresses nothing."""
-    allow = _allowlist(tmp_path, """
+    allow = _allowlist(
+        tmp_path,
+        """
 [[allow]]
 rule = "phone-number"
 value = "alice.smith@acme-corp.com"
@@ -278,7 +326,8 @@ rule = "email-address"
 value = "alice.smith@acme-corp.com"
 path = "recording/*"
 reason = "Wrong path on purpose."
-""")
+""",
+    )
     assert _rows(audit_paths(paths=[LEAKY], allowlist=allow)) == PLANTED
 
 
@@ -303,20 +352,34 @@ def test_the_allowlist_is_discovered_up_to_the_repository_root(
     ("body", "message"),
     [
         ('[[allow]]\nrule = "email-address"\nvalue = "a@b.c"\n', "allow entry 1: no reason given"),
-        ('[[allow]]\nrule = "email-address"\nvalue = "a@b.c"\nreason = "  "\n',
-         "allow entry 1: no reason given"),
-        ('[[allow]]\nrule = "emails"\nvalue = "a@b.c"\nreason = "r"\n',
-         "allow entry 1: rule 'emails' is unknown"),
-        ('[[allow]]\nrule = "email-address"\nreason = "r"\n',
-         "allow entry 1: needs exactly one of value, pattern, sha256"),
-        ('[[allow]]\nrule = "email-address"\nvalue = "a"\npattern = "a"\nreason = "r"\n',
-         "allow entry 1: needs exactly one of value, pattern, sha256"),
-        ('[[allow]]\nrule = "email-address"\nsha256 = "abc"\nreason = "r"\n',
-         "allow entry 1: sha256 must be 64 hex digits"),
-        ('[[allow]]\nrule = "email-address"\npattern = "("\nreason = "r"\n',
-         "allow entry 1: pattern is not a regex"),
-        ('[[allow]]\nrule = "email-address"\nvalue = "a"\nreason = "r"\nwhy = "x"\n',
-         "allow entry 1: unknown keys"),
+        (
+            '[[allow]]\nrule = "email-address"\nvalue = "a@b.c"\nreason = "  "\n',
+            "allow entry 1: no reason given",
+        ),
+        (
+            '[[allow]]\nrule = "emails"\nvalue = "a@b.c"\nreason = "r"\n',
+            "allow entry 1: rule 'emails' is unknown",
+        ),
+        (
+            '[[allow]]\nrule = "email-address"\nreason = "r"\n',
+            "allow entry 1: needs exactly one of value, pattern, sha256",
+        ),
+        (
+            '[[allow]]\nrule = "email-address"\nvalue = "a"\npattern = "a"\nreason = "r"\n',
+            "allow entry 1: needs exactly one of value, pattern, sha256",
+        ),
+        (
+            '[[allow]]\nrule = "email-address"\nsha256 = "abc"\nreason = "r"\n',
+            "allow entry 1: sha256 must be 64 hex digits",
+        ),
+        (
+            '[[allow]]\nrule = "email-address"\npattern = "("\nreason = "r"\n',
+            "allow entry 1: pattern is not a regex",
+        ),
+        (
+            '[[allow]]\nrule = "email-address"\nvalue = "a"\nreason = "r"\nwhy = "x"\n',
+            "allow entry 1: unknown keys",
+        ),
         ('[allow]\nrule = "email-address"\n', "an allowlist holds only \\[\\[allow\\]\\] tables"),
         ("[[allow]\n", "allowlist is not TOML"),
     ],
@@ -336,11 +399,24 @@ def test_a_named_allowlist_that_is_missing_is_a_config_error(tmp_path: Path) -> 
 def test_gzip_bodies_are_reported_at_the_start_of_their_block(tmp_path: Path) -> None:
     """A secret in a gzip-compressed !!binary body is reported at the block's first line."""
     payload = gzip.compress(b'{"email": "heidi@acme-corp.com"}', mtime=0)
-    cassette = {"version": 1, "interactions": [{
-        "request": {"body": None, "headers": {}, "method": "GET", "uri": "https://api.pagerduty.com/x"},
-        "response": {"status": {"code": 200, "message": "OK"}, "headers": {},
-                     "body": {"string": payload}},
-    }]}
+    cassette = {
+        "version": 1,
+        "interactions": [
+            {
+                "request": {
+                    "body": None,
+                    "headers": {},
+                    "method": "GET",
+                    "uri": "https://api.pagerduty.com/x",
+                },
+                "response": {
+                    "status": {"code": 200, "message": "OK"},
+                    "headers": {},
+                    "body": {"string": payload},
+                },
+            }
+        ],
+    }
     path = tmp_path / "gz.yaml"
     path.write_text(yamlserializer.serialize(cassette), encoding="utf-8")
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -352,12 +428,22 @@ def test_gzip_bodies_are_reported_at_the_start_of_their_block(tmp_path: Path) ->
 
 def test_json_rendering_is_exact() -> None:
     """The JSON report lists each finding's fields and a summary, in this exact shape."""
-    report = AuditReport(findings=(
-        AuditFinding(file=Path("cassettes/06-create-integration.yaml"), line=18, column=10,
-                     rule="pagerduty-integration-key", masked="7d…d8",
-                     message="integration key in field 'integration_key'"),
-    ), files_scanned=29)
-    assert render_audit(report, fmt="json") == """{
+    report = AuditReport(
+        findings=(
+            AuditFinding(
+                file=Path("cassettes/06-create-integration.yaml"),
+                line=18,
+                column=10,
+                rule="pagerduty-integration-key",
+                masked="7d…d8",
+                message="integration key in field 'integration_key'",
+            ),
+        ),
+        files_scanned=29,
+    )
+    assert (
+        render_audit(report, fmt="json")
+        == """{
   "findings": [
     {
       "file": "cassettes/06-create-integration.yaml",
@@ -373,8 +459,10 @@ def test_json_rendering_is_exact() -> None:
     "findings": 1
   }
 }"""
+    )
     assert json.loads(render_audit(AuditReport(findings=(), files_scanned=1), fmt="json")) == {
-        "findings": [], "summary": {"files": 1, "findings": 0},
+        "findings": [],
+        "summary": {"files": 1, "findings": 0},
     }
 
 
@@ -413,7 +501,9 @@ def test_mask_shows_at_most_two_characters_at_each_end(value: str, masked: str) 
 def test_shannon_entropy_counts_bits_per_character() -> None:
     """Entropy is 0 for one repeated symbol and log2(n) for n equally frequent symbols."""
     assert (shannon_entropy("aaaa"), shannon_entropy("aabb"), shannon_entropy("abcd")) == (
-        0.0, 1.0, 2.0,
+        0.0,
+        1.0,
+        2.0,
     )
 
 
@@ -431,8 +521,7 @@ def test_a_real_token_or_email_listed_as_a_placeholder_is_still_a_finding(tmp_pa
     """Placeholders pass only in the shapes the scrubber writes; listing a real value silences nothing."""
     token, email = "u+Zk3Qw9Lm2Xc7Vb1Nd4", "oncall.lead@acme-corp.io"
     copy = _with_placeholders(tmp_path, {"token:2": token, "from_email": email})
-    (copy / "leak.yaml").write_text(f"Authorization: Token token={token}\nFrom: {email}\n",
-                                    encoding="utf-8")
+    (copy / "leak.yaml").write_text(f"Authorization: Token token={token}\nFrom: {email}\n", encoding="utf-8")
     rows = [(f.file.name, f.line, f.rule) for f in audit_paths(paths=[copy]).findings]
     assert rows == [
         ("leak.yaml", 1, "pagerduty-api-key"),
@@ -446,9 +535,15 @@ def test_the_scrubbers_own_placeholders_still_pass(tmp_path: Path) -> None:
     from harness.secrets.vault import Vault, is_placeholder_value
 
     vault = Vault()
-    written = {kind: vault.learn(kind, value) for kind, value in [
-        ("token", "u+Zk3Qw9Lm2Xc7Vb1Nd4"), ("key", "5a8c1e3f7b2d4960a1c3e5f7b9d2a4c6"),
-        ("phone", "+1 415 867 5309"), ("email", "oncall.lead@acme-corp.io")]}
+    written = {
+        kind: vault.learn(kind, value)
+        for kind, value in [
+            ("token", "u+Zk3Qw9Lm2Xc7Vb1Nd4"),
+            ("key", "5a8c1e3f7b2d4960a1c3e5f7b9d2a4c6"),
+            ("phone", "+1 415 867 5309"),
+            ("email", "oncall.lead@acme-corp.io"),
+        ]
+    }
     names = vault.placeholders_by_name()
     assert sorted(names) == ["email:1", "key:1", "phone:1", "token:1"]
     assert all(is_placeholder_value(name, value) for name, value in names.items())
@@ -458,12 +553,17 @@ def test_the_scrubbers_own_placeholders_still_pass(tmp_path: Path) -> None:
     assert not is_placeholder_value("from_email", "oncall.lead@acme-corp.io")
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("fifo.json", "fifo.json: is a FIFO (named pipe), not a regular file"),
-    ("/dev/zero", "/dev/zero: is a device, not a regular file"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("fifo.json", "fifo.json: is a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "/dev/zero: is a device, not a regular file"),
+    ],
+)
 def test_audit_refuses_what_is_not_a_regular_file_at_once(
-    tmp_path: Path, target: str, message: str,
+    tmp_path: Path,
+    target: str,
+    message: str,
 ) -> None:
     """A FIFO or a device is an InputError before any read, never a hang or a MemoryError."""
     import os
@@ -479,11 +579,13 @@ def test_a_long_escaped_line_costs_a_few_times_its_size(tmp_path: Path) -> None:
     """A single-line HAR of 250 kB is scanned with a peak of a few times its size (was 240 times)."""
     import tracemalloc
 
-    inner = json.dumps({"incidents": [{"id": f"Q{i:013d}", "summary": f'host-{i} said "ok"'}
-                                      for i in range(5_000)]})
+    inner = json.dumps(
+        {"incidents": [{"id": f"Q{i:013d}", "summary": f'host-{i} said "ok"'} for i in range(5_000)]}
+    )
     har = tmp_path / "one-line.har"
-    har.write_text(json.dumps({"log": {"entries": [{"response": {"content": {"text": inner}}}]}}),
-                   encoding="utf-8")
+    har.write_text(
+        json.dumps({"log": {"entries": [{"response": {"content": {"text": inner}}}]}}), encoding="utf-8"
+    )
     size = har.stat().st_size
     tracemalloc.start()
     try:

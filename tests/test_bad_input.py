@@ -108,6 +108,7 @@ def _drop(*keys: Any) -> Callable[[dict[str, Any]], None]:
 
 def _text_edit(old: str, new: str) -> Callable[[Path], None]:
     """Replace the first `old` in the file's text: damage that json or yaml cannot write."""
+
     def apply(path: Path) -> None:
         text = path.read_text(encoding="utf-8")
         assert old in text
@@ -136,78 +137,135 @@ UNREADABLE = {
     "huge": (_huge, rf"{MAX_FILE_BYTES + 1} bytes is larger than a recording file can be"),
     "fifo": (_fifo, r"is a FIFO \(named pipe\), not a regular file"),
     # accept refuses any link in a recording before reading; replay and drift follow it to a device.
-    "link-to-dev-zero": (_link_to_dev_zero, r"(is a device, not a regular file|is a symbolic link; "
-                         r"a recording holds regular files only)"),
+    "link-to-dev-zero": (
+        _link_to_dev_zero,
+        r"(is a device, not a regular file|is a symbolic link; "
+        r"a recording holds regular files only)",
+    ),
     "deeply-nested": (_write(DEEP), r"nested deeper than 100 levels"),
 }
 MANIFEST_DAMAGE = {
-    **{name: (damage, expected or r"invalid JSON at line \d+")
-       for name, (damage, expected) in UNREADABLE.items()},
-    "wrong-version": (_manifest_edit(_set("format_version", 2)),
-                      r"manifest format version 2 is not supported \(this harness reads version 1\)"),
+    **{
+        name: (damage, expected or r"invalid JSON at line \d+")
+        for name, (damage, expected) in UNREADABLE.items()
+    },
+    "wrong-version": (
+        _manifest_edit(_set("format_version", 2)),
+        r"manifest format version 2 is not supported \(this harness reads version 1\)",
+    ),
     "not-a-manifest": (_manifest_edit(_set("format", "har")), r"not a harness manifest"),
     "a-list": (_write("[]"), r"not a harness manifest"),
     "no-steps": (_manifest_edit(_drop("steps")), r"manifest field missing or malformed"),
     "steps-not-a-list": (_manifest_edit(_set("steps", "all")), r"manifest field missing or malformed"),
-    "step-number-a-word": (_manifest_edit(_set("steps", 0, "number", "one")),
-                           r"manifest field missing or malformed"),
-    "placeholders-a-list": (_manifest_edit(_set("placeholders", [1, 2])),
-                            r"manifest field missing or malformed"),
-    "cassette-outside": (_manifest_edit(_set("steps", 0, "cassette", "../../etc/passwd")),
-                         r"cassette name '\.\./\.\./etc/passwd' is not a plain file name"),
-    "sandbox-a-string": (_manifest_edit(_set("sandbox", "false")), r"manifest field missing or "
-                         r"malformed \('sandbox' must be true or false, not text\)"),
-    "version-true": (_manifest_edit(_set("format_version", True)),
-                     r"manifest format version True is not supported"),
-    "number-1e400": (_text_edit('"number": 1,', '"number": 1e400,'),
-                     r"the number 1e400 is out of range"),
-    "number-out-of-range": (_manifest_edit(_set("steps", 0, "number", 10**6)),
-                            r"manifest field missing or malformed \(step 1 'number' is out of range"),
-    "number-a-bool": (_manifest_edit(_set("steps", 0, "number", True)), r"manifest field missing or "
-                      r"malformed \(step 1 'number' must be a whole number, not true or false\)"),
+    "step-number-a-word": (
+        _manifest_edit(_set("steps", 0, "number", "one")),
+        r"manifest field missing or malformed",
+    ),
+    "placeholders-a-list": (
+        _manifest_edit(_set("placeholders", [1, 2])),
+        r"manifest field missing or malformed",
+    ),
+    "cassette-outside": (
+        _manifest_edit(_set("steps", 0, "cassette", "../../etc/passwd")),
+        r"cassette name '\.\./\.\./etc/passwd' is not a plain file name",
+    ),
+    "sandbox-a-string": (
+        _manifest_edit(_set("sandbox", "false")),
+        r"manifest field missing or "
+        r"malformed \('sandbox' must be true or false, not text\)",
+    ),
+    "version-true": (
+        _manifest_edit(_set("format_version", True)),
+        r"manifest format version True is not supported",
+    ),
+    "number-1e400": (_text_edit('"number": 1,', '"number": 1e400,'), r"the number 1e400 is out of range"),
+    "number-out-of-range": (
+        _manifest_edit(_set("steps", 0, "number", 10**6)),
+        r"manifest field missing or malformed \(step 1 'number' is out of range",
+    ),
+    "number-a-bool": (
+        _manifest_edit(_set("steps", 0, "number", True)),
+        r"manifest field missing or "
+        r"malformed \(step 1 'number' must be a whole number, not true or false\)",
+    ),
     "placeholder-with-a-line-break": (
         _manifest_edit(_set("placeholders", "from_email", "person-1@example.com\r")),
-        r"manifest field missing or malformed \(placeholder 'from_email' holds a control character\)"),
-    "api-url-not-a-url": (_manifest_edit(_set("api_url", "http://[::1")),
-                          r"manifest field missing or malformed \('api_url' is not an http\(s\) URL\)"),
+        r"manifest field missing or malformed \(placeholder 'from_email' holds a control character\)",
+    ),
+    "api-url-not-a-url": (
+        _manifest_edit(_set("api_url", "http://[::1")),
+        r"manifest field missing or malformed \('api_url' is not an http\(s\) URL\)",
+    ),
 }
 CASSETTE_DAMAGE = {
-    **{name: (damage, expected or r"(invalid YAML|not a vcrpy cassette|interaction \d+ |cassette format)")
-       for name, (damage, expected) in UNREADABLE.items()},
+    **{
+        name: (damage, expected or r"(invalid YAML|not a vcrpy cassette|interaction \d+ |cassette format)")
+        for name, (damage, expected) in UNREADABLE.items()
+    },
     "python-tag": (_write("!!python/object/apply:os.system ['true']\n"), r"invalid YAML at line 1"),
     "tab-indented": (_write("interactions:\n\t- request: {}\n"), r"invalid YAML at line 2"),
-    "no-interactions": (_cassette_edit(_drop("interactions")),
-                        r"not a vcrpy cassette \(no interactions list\)"),
-    "interactions-a-map": (_cassette_edit(_set("interactions", {"a": 1})),
-                           r"not a vcrpy cassette \(no interactions list\)"),
-    "no-response": (_cassette_edit(_drop("interactions", 0, "response")),
-                    r"interaction 1 lacks a request or a response"),
-    "no-method": (_cassette_edit(_drop("interactions", 0, "request", "method")),
-                  r"interaction 1 has a request without method or uri"),
-    "status-a-string": (_cassette_edit(_set("interactions", 0, "response", "status", "code", "200")),
-                        r"interaction 1 has a response without a status code"),
-    "headers-a-list": (_cassette_edit(_set("interactions", 0, "response", "headers", ["a", "b"])),
-                       r"interaction 1 has response headers that are not a mapping"),
-    "body-a-number": (_cassette_edit(_set("interactions", 0, "response", "body", "string", 42)),
-                      r"interaction 1 has a response body that is not text"),
-    "uri-not-a-url": (_cassette_edit(_set("interactions", 0, "request", "uri", "http://[::1/x")),
-                      r"interaction 1 has a request whose uri is not a URL"),
-    "wrong-version": (_cassette_edit(_set("version", 2)),
-                      r"cassette format version 2 is not supported \(this harness reads version 1\)"),
-    "header-an-int": (_text_edit("      - '960'", "      - 960"),
-                      r"interaction 1 has response header 'ratelimit-limit' with a value that is not "
-                      r"text \(quote it\)"),
-    "unknown-request-key": (_cassette_edit(_set("interactions", 0, "request", "recorded_at", "now")),
-                            r"interaction 1 has a request with unknown fields \('recorded_at'\)"),
-    "status-out-of-range": (_cassette_edit(_set("interactions", 0, "response", "status", "code", 9999)),
-                            r"interaction 1 has a response status code out of range \(100-599\)"),
-    "request-body-a-list": (_cassette_edit(_set("interactions", 0, "request", "body", [1])),
-                            r"interaction 1 has a request body that is not text"),
+    "no-interactions": (
+        _cassette_edit(_drop("interactions")),
+        r"not a vcrpy cassette \(no interactions list\)",
+    ),
+    "interactions-a-map": (
+        _cassette_edit(_set("interactions", {"a": 1})),
+        r"not a vcrpy cassette \(no interactions list\)",
+    ),
+    "no-response": (
+        _cassette_edit(_drop("interactions", 0, "response")),
+        r"interaction 1 lacks a request or a response",
+    ),
+    "no-method": (
+        _cassette_edit(_drop("interactions", 0, "request", "method")),
+        r"interaction 1 has a request without method or uri",
+    ),
+    "status-a-string": (
+        _cassette_edit(_set("interactions", 0, "response", "status", "code", "200")),
+        r"interaction 1 has a response without a status code",
+    ),
+    "headers-a-list": (
+        _cassette_edit(_set("interactions", 0, "response", "headers", ["a", "b"])),
+        r"interaction 1 has response headers that are not a mapping",
+    ),
+    "body-a-number": (
+        _cassette_edit(_set("interactions", 0, "response", "body", "string", 42)),
+        r"interaction 1 has a response body that is not text",
+    ),
+    "uri-not-a-url": (
+        _cassette_edit(_set("interactions", 0, "request", "uri", "http://[::1/x")),
+        r"interaction 1 has a request whose uri is not a URL",
+    ),
+    "wrong-version": (
+        _cassette_edit(_set("version", 2)),
+        r"cassette format version 2 is not supported \(this harness reads version 1\)",
+    ),
+    "header-an-int": (
+        _text_edit("      - '960'", "      - 960"),
+        r"interaction 1 has response header 'ratelimit-limit' with a value that is not "
+        r"text \(quote it\)",
+    ),
+    "unknown-request-key": (
+        _cassette_edit(_set("interactions", 0, "request", "recorded_at", "now")),
+        r"interaction 1 has a request with unknown fields \('recorded_at'\)",
+    ),
+    "status-out-of-range": (
+        _cassette_edit(_set("interactions", 0, "response", "status", "code", 9999)),
+        r"interaction 1 has a response status code out of range \(100-599\)",
+    ),
+    "request-body-a-list": (
+        _cassette_edit(_set("interactions", 0, "request", "body", [1])),
+        r"interaction 1 has a request body that is not text",
+    ),
 }
-DAMAGES = [pytest.param("manifest.json", name, damage, expected, id=f"manifest-{name}")
-           for name, (damage, expected) in MANIFEST_DAMAGE.items()]
-DAMAGES += [pytest.param(CASSETTE, name, damage, expected, id=f"cassette-{name}")
-            for name, (damage, expected) in CASSETTE_DAMAGE.items()]
+DAMAGES = [
+    pytest.param("manifest.json", name, damage, expected, id=f"manifest-{name}")
+    for name, (damage, expected) in MANIFEST_DAMAGE.items()
+]
+DAMAGES += [
+    pytest.param(CASSETTE, name, damage, expected, id=f"cassette-{name}")
+    for name, (damage, expected) in CASSETTE_DAMAGE.items()
+]
 COMMANDS = {
     "replay": lambda rec: ["replay", str(rec)],
     "drift": lambda rec: ["drift", "cassettes", str(rec)],
@@ -236,7 +294,12 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize(("file", "name", "damage", "expected"), DAMAGES)
 def test_a_damaged_recording_is_refused_with_its_cause(
-    command: str, file: str, name: str, damage: Callable[[Path], None], expected: str, workdir: Path,
+    command: str,
+    file: str,
+    name: str,
+    damage: Callable[[Path], None],
+    expected: str,
+    workdir: Path,
 ) -> None:
     """replay, drift and accept exit 2 naming the file and what is wrong with it; cassettes/ is untouched."""
     damage(workdir / "rec" / file)
@@ -262,8 +325,13 @@ def test_a_missing_recording_directory_is_refused(command: str, where: str, work
 
 # -- invalid options ----------------------------------------------------------------------------------
 
-VALID = {"--subdomain": "acme-co", "--token": "y_E8xTz1Q7vS3kLm9pNc", "--from-email": "ops@example.com",
-         "--api-url": "http://127.0.0.1:9", "--events-url": "http://127.0.0.1:9"}
+VALID = {
+    "--subdomain": "acme-co",
+    "--token": "y_E8xTz1Q7vS3kLm9pNc",
+    "--from-email": "ops@example.com",
+    "--api-url": "http://127.0.0.1:9",
+    "--events-url": "http://127.0.0.1:9",
+}
 BAD_OPTIONS = [
     ("--subdomain", "acme_co!", "'acme_co!' is not a PagerDuty subdomain (give the first label"),
     ("--subdomain", "-acme", "'-acme' is not a PagerDuty subdomain"),
@@ -285,10 +353,14 @@ BAD_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize(("option", "value", "message"), BAD_OPTIONS,
-                         ids=[f"{o}={v}" for o, v, _ in BAD_OPTIONS])
+@pytest.mark.parametrize(
+    ("option", "value", "message"), BAD_OPTIONS, ids=[f"{o}={v}" for o, v, _ in BAD_OPTIONS]
+)
 def test_an_invalid_record_option_is_a_usage_error(
-    option: str, value: str, message: str, tmp_path: Path,
+    option: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
 ) -> None:
     """Exit 2 with click's one-line `Error:` naming the option and what a valid value is; nothing runs."""
     args = {**VALID, option: value, "--out": str(tmp_path / "rec")}
@@ -337,9 +409,24 @@ def test_invalid_options_of_other_commands_are_usage_errors(args: list[str], mes
 
 
 def _record(sb: Sandbox, out: Path, api_url: str | None = None) -> Result:
-    return CliRunner(env=NO_PAGERDUTY_ENV).invoke(cli, [
-        "record", "--subdomain", sb.subdomain, "--token", sb.token, "--from-email", sb.owner_email,
-        "--api-url", api_url or sb.api_url, "--events-url", sb.events_url, "--out", str(out)])
+    return CliRunner(env=NO_PAGERDUTY_ENV).invoke(
+        cli,
+        [
+            "record",
+            "--subdomain",
+            sb.subdomain,
+            "--token",
+            sb.token,
+            "--from-email",
+            sb.owner_email,
+            "--api-url",
+            api_url or sb.api_url,
+            "--events-url",
+            sb.events_url,
+            "--out",
+            str(out),
+        ],
+    )
 
 
 # Sandboxes here use account="empty": these tests assert exact account state (users, open
@@ -355,7 +442,9 @@ SETUP_REFUSALS = [
 
 @pytest.mark.parametrize(("status", "message"), SETUP_REFUSALS)
 def test_a_refusal_at_setup_is_exit_2_before_anything_is_created(
-    status: int, message: str, tmp_path: Path,
+    status: int,
+    message: str,
+    tmp_path: Path,
 ) -> None:
     """401, 402, 403 or 404 to the first request: exit 2 with the cause; the account is untouched."""
     with Sandbox(account="empty", faults=[Fault(method="GET", path="/users", status=status)]) as sb:
@@ -370,36 +459,64 @@ def test_an_api_url_that_is_not_pagerduty_is_exit_2(tmp_path: Path) -> None:
     with Sandbox() as sb:
         result = _record(sb, tmp_path / "rec", api_url=f"{sb.api_url}/v2")
         assert _one_line_error(result, 2).startswith(
-            "error: the API URL answered 404: it does not look like PagerDuty's REST API")
+            "error: the API URL answered 404: it does not look like PagerDuty's REST API"
+        )
         assert "next: check --region or --api-url" in result.stderr
     assert not (tmp_path / "rec").exists()
 
 
 RUN_REFUSALS = [
-    (400, "POST", "/incidents/*/notes", "create-note",
-     "create a note: PagerDuty answered 400 (2001: Invalid Input Provided)"),
-    (402, "POST", "/escalation_policies", "create-escalation-policy",
-     f"create the escalation policy: PagerDuty answered 402 {INTERNAL}"),
-    (403, "POST", "/services", "create-service",
-     "create the service: PagerDuty answered 403 (2010: Access Denied)"),
-    (404, "PUT", "/incidents/*", "acknowledge-incident",
-     "acknowledge the incident: PagerDuty answered 404 (2100: Not Found)"),
+    (
+        400,
+        "POST",
+        "/incidents/*/notes",
+        "create-note",
+        "create a note: PagerDuty answered 400 (2001: Invalid Input Provided)",
+    ),
+    (
+        402,
+        "POST",
+        "/escalation_policies",
+        "create-escalation-policy",
+        f"create the escalation policy: PagerDuty answered 402 {INTERNAL}",
+    ),
+    (
+        403,
+        "POST",
+        "/services",
+        "create-service",
+        "create the service: PagerDuty answered 403 (2010: Access Denied)",
+    ),
+    (
+        404,
+        "PUT",
+        "/incidents/*",
+        "acknowledge-incident",
+        "acknowledge the incident: PagerDuty answered 404 (2100: Not Found)",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("status", "method", "path", "slug", "words"), RUN_REFUSALS)
 def test_a_refusal_during_the_run_is_exit_1_after_cleanup(
-    status: int, method: str, path: str, slug: str, words: str, tmp_path: Path,
+    status: int,
+    method: str,
+    path: str,
+    slug: str,
+    words: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A 4xx to a live step: exit 1 naming the step and PagerDuty's words; cleanup leaves nothing."""
     monkeypatch.chdir(tmp_path)
-    with Sandbox(account="empty", incident_delay=0.02,
-                 faults=[Fault(method=method, path=path, status=status)]) as sb:
+    with Sandbox(
+        account="empty", incident_delay=0.02, faults=[Fault(method=method, path=path, status=status)]
+    ) as sb:
         result = _record(sb, tmp_path / "rec")
         assert _one_line_error(result, 1) == (
             f"error: step {slug} failed: {words}; cleanup done, nothing left in the account"
-            "; the previous recording was left untouched")
+            "; the previous recording was left untouched"
+        )
         assert ours(sb) == []
     assert not (tmp_path / "rec").exists()
 
@@ -407,26 +524,41 @@ def test_a_refusal_during_the_run_is_exit_1_after_cleanup(
 # -- generated junk -------------------------------------------------------------------------------------
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
-JUNK = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+JUNK = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 TEXTS = st.lists(st.text(max_size=30), max_size=2)
-HEADERS = st.dictionaries(st.sampled_from(["Content-Type", "x-request-id", "ratelimit-limit", "Date"])
-                          | st.text(max_size=12), TEXTS | st.text(max_size=30) | JUNK, max_size=4)
+HEADERS = st.dictionaries(
+    st.sampled_from(["Content-Type", "x-request-id", "ratelimit-limit", "Date"]) | st.text(max_size=12),
+    TEXTS | st.text(max_size=30) | JUNK,
+    max_size=4,
+)
 # What a body may hold: any text, any JSON (PagerDuty-like or not), bytes.
-BODY_TEXT = (st.text(max_size=120) | JUNK.map(json.dumps) | st.binary(max_size=40)
-             | st.dictionaries(st.sampled_from(["incidents", "incident", "error", "more"]), JUNK,
-                               max_size=3).map(json.dumps))
-RESPONSE = st.fixed_dictionaries({
-    "status": st.fixed_dictionaries({"code": st.integers(), "message": st.text(max_size=10)}),
-    "headers": HEADERS,
-    "body": st.fixed_dictionaries({"string": BODY_TEXT}),
-})
-REQUEST = st.fixed_dictionaries({
-    "method": st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-    "uri": st.sampled_from(["http://127.0.0.1:41234/incidents", "http://127.0.0.1:41234/users?x=1"]),
-    "body": st.none() | st.text(max_size=40),
-    "headers": HEADERS,
-})
+BODY_TEXT = (
+    st.text(max_size=120)
+    | JUNK.map(json.dumps)
+    | st.binary(max_size=40)
+    | st.dictionaries(st.sampled_from(["incidents", "incident", "error", "more"]), JUNK, max_size=3).map(
+        json.dumps
+    )
+)
+RESPONSE = st.fixed_dictionaries(
+    {
+        "status": st.fixed_dictionaries({"code": st.integers(), "message": st.text(max_size=10)}),
+        "headers": HEADERS,
+        "body": st.fixed_dictionaries({"string": BODY_TEXT}),
+    }
+)
+REQUEST = st.fixed_dictionaries(
+    {
+        "method": st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+        "uri": st.sampled_from(["http://127.0.0.1:41234/incidents", "http://127.0.0.1:41234/users?x=1"]),
+        "body": st.none() | st.text(max_size=40),
+        "headers": HEADERS,
+    }
+)
 INTERACTIONS = st.lists(st.fixed_dictionaries({"request": REQUEST, "response": RESPONSE}), max_size=3)
 CASSETTE = st.fixed_dictionaries({"interactions": INTERACTIONS, "version": st.just(1)})
 
@@ -460,8 +592,11 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @FUZZ
-@given(data=st.binary(max_size=600) | st.text(max_size=300).map(str.encode)
-       | _damaged(CASSETTE).map(_yaml).map(str.encode))
+@given(
+    data=st.binary(max_size=600)
+    | st.text(max_size=300).map(str.encode)
+    | _damaged(CASSETTE).map(_yaml).map(str.encode)
+)
 def test_load_cassette_accepts_or_raises_input_error(scratch: Path, data: bytes) -> None:
     """Whatever bytes a cassette holds, loading it succeeds or raises InputError, nothing else."""
     path = scratch / "junk.yaml"
@@ -477,23 +612,40 @@ def test_load_cassette_accepts_or_raises_input_error(scratch: Path, data: bytes)
 
 
 CASSETTE_NAMES = ["01-a.yaml", "02-b.yaml"]
-STEP = st.fixed_dictionaries({"number": st.integers(1, 29), "slug": st.text(max_size=10),
-                              "title": st.text(max_size=10), "cassette": st.sampled_from(CASSETTE_NAMES)})
-MANIFEST = st.fixed_dictionaries({
-    "format": st.just("harness-recording"), "format_version": st.just(1),
-    "harness_version": st.just("0.1.0"), "vcrpy_version": st.just("9.4.2"),
-    "recorded_at": st.just("2026-11-26T13:40:00Z"), "sandbox": st.booleans(), "region": st.just("us"),
-    "api_url": st.just("http://127.0.0.1:41234"), "events_url": st.just("http://127.0.0.1:41234"),
-    "placeholders": st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=2),
-    "steps": st.lists(STEP, max_size=2),
-})
+STEP = st.fixed_dictionaries(
+    {
+        "number": st.integers(1, 29),
+        "slug": st.text(max_size=10),
+        "title": st.text(max_size=10),
+        "cassette": st.sampled_from(CASSETTE_NAMES),
+    }
+)
+MANIFEST = st.fixed_dictionaries(
+    {
+        "format": st.just("harness-recording"),
+        "format_version": st.just(1),
+        "harness_version": st.just("0.1.0"),
+        "vcrpy_version": st.just("9.4.2"),
+        "recorded_at": st.just("2026-11-26T13:40:00Z"),
+        "sandbox": st.booleans(),
+        "region": st.just("us"),
+        "api_url": st.just("http://127.0.0.1:41234"),
+        "events_url": st.just("http://127.0.0.1:41234"),
+        "placeholders": st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=2),
+        "steps": st.lists(STEP, max_size=2),
+    }
+)
 
 
 @FUZZ
-@given(manifest=_damaged(MANIFEST).map(json.dumps) | st.text(max_size=200),
-       cassettes=st.lists(_damaged(CASSETTE).map(_yaml), min_size=2, max_size=2))
+@given(
+    manifest=_damaged(MANIFEST).map(json.dumps) | st.text(max_size=200),
+    cassettes=st.lists(_damaged(CASSETTE).map(_yaml), min_size=2, max_size=2),
+)
 def test_load_manifest_and_load_recording_accept_or_raise_input_error(
-    scratch: Path, manifest: str, cassettes: list[str],
+    scratch: Path,
+    manifest: str,
+    cassettes: list[str],
 ) -> None:
     """Any manifest text, with any cassettes beside it, loads or raises InputError, nothing else."""
     directory = scratch / "recording"
@@ -518,11 +670,17 @@ def drift_baseline() -> Recording:
 
 
 @FUZZ
-@given(picks=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9), _damaged(RESPONSE)),
-                      min_size=1, max_size=4),
-       junk_is_baseline=st.booleans())
+@given(
+    picks=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 9), _damaged(RESPONSE)), min_size=1, max_size=4
+    ),
+    junk_is_baseline=st.booleans(),
+)
 def test_compute_drift_on_junk_answers_reports_or_raises_input_error(
-    scratch: Path, drift_baseline: Recording, picks: list[tuple[int, int, Any]], junk_is_baseline: bool,
+    scratch: Path,
+    drift_baseline: Recording,
+    picks: list[tuple[int, int, Any]],
+    junk_is_baseline: bool,
 ) -> None:
     """Recordings whose answers hold junk statuses, headers and bodies: drift reports, never crashes."""
     directory = scratch / "drift"
@@ -551,8 +709,9 @@ def test_the_bad_inputs_are_as_many_as_the_readme_states() -> None:
     assert len(DAMAGES) + len(NOT_DIRECTORIES) == COUNTS["damaged recordings"]
     assert len(BAD_OPTIONS) + len(MISSING_OPTIONS) + len(OTHER_BAD_OPTIONS) == COUNTS["invalid options"]
     assert len(SETUP_REFUSALS) + 1 + len(RUN_REFUSALS) == COUNTS["refusing API answers"]
-    properties = [name for name, test in globals().items()
-                  if name.startswith("test_") and hasattr(test, "hypothesis")]
+    properties = [
+        name for name, test in globals().items() if name.startswith("test_") and hasattr(test, "hypothesis")
+    ]
     assert len(properties) == COUNTS["junk properties"]
 
 

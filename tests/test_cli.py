@@ -11,17 +11,21 @@ from harness.scenario import scenario
 
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner(env={"PAGERDUTY_API_TOKEN": None, "PAGERDUTY_FROM_EMAIL": None,
-                          "PAGERDUTY_SUBDOMAIN": None})
+    return CliRunner(
+        env={"PAGERDUTY_API_TOKEN": None, "PAGERDUTY_FROM_EMAIL": None, "PAGERDUTY_SUBDOMAIN": None}
+    )
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--subdomain", "acme co"], "'acme co' is not a PagerDuty subdomain"),
-    (["--subdomain", "acme-co", "--region", "ap"], "'ap' is not one of 'us', 'eu'"),
-    (["--subdomain", "acme-co", "--api-url", "ftp://x"], "'ftp://x' is not a base URL"),
-    (["--subdomain", "acme-co", "--from-email", "not-an-email"], "email is not an email address"),
-    (["--subdomain", "acme-co", "--poll-timeout", "0"], "0.0 is not in the range x>0"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--subdomain", "acme co"], "'acme co' is not a PagerDuty subdomain"),
+        (["--subdomain", "acme-co", "--region", "ap"], "'ap' is not one of 'us', 'eu'"),
+        (["--subdomain", "acme-co", "--api-url", "ftp://x"], "'ftp://x' is not a base URL"),
+        (["--subdomain", "acme-co", "--from-email", "not-an-email"], "email is not an email address"),
+        (["--subdomain", "acme-co", "--poll-timeout", "0"], "0.0 is not in the range x>0"),
+    ],
+)
 def test_invalid_options_are_usage_errors(runner: CliRunner, args: list[str], message: str) -> None:
     """Each malformed option exits 2 with click's usage error naming the value."""
     result = runner.invoke(cli, ["record", *args])
@@ -95,9 +99,22 @@ def test_sandbox_command_serves_until_ctrl_c(tmp_path: object) -> None:
 
     process = subprocess.Popen(
         # The empty account, whose only user is the owner (the busy one: test_sandbox_busy.py).
-        [sys.executable, "-m", "harness", "sandbox", "--token", "sandbox-token-123",
-         "--owner-email", "owner@example.com", "--account", "empty"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "sandbox",
+            "--token",
+            "sandbox-token-123",
+            "--owner-email",
+            "owner@example.com",
+            "--account",
+            "empty",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         lines = dict(process.stdout.readline().split(None, 1) for _ in range(2))
@@ -107,9 +124,14 @@ def test_sandbox_command_serves_until_ctrl_c(tmp_path: object) -> None:
         assert lines["Events"].split()[-1] == f"{api_url}/v2/enqueue"
         assert token_line == ["token", "sandbox-token-123"]
         assert owner_line == ["owner", "email", "owner@example.com"]
-        answer = requests.get(f"{api_url}/users", timeout=5, headers={
-            "Authorization": "Token token=sandbox-token-123",
-            "Accept": "application/vnd.pagerduty+json;version=2"})
+        answer = requests.get(
+            f"{api_url}/users",
+            timeout=5,
+            headers={
+                "Authorization": "Token token=sandbox-token-123",
+                "Accept": "application/vnd.pagerduty+json;version=2",
+            },
+        )
         assert [u["email"] for u in answer.json()["users"]] == ["owner@example.com"]
     finally:
         process.send_signal(signal.SIGINT)
@@ -125,13 +147,15 @@ def test_readme_reliability_table_states_the_suites_counts() -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("## Reliability", 1)[1].split("\n## ", 1)[0]
-    stated = [row.split("|")[2].strip() for row in section.splitlines()
-              if row.startswith("| ") and not row.startswith("| What")]
+    stated = [
+        row.split("|")[2].strip()
+        for row in section.splitlines()
+        if row.startswith("| ") and not row.startswith("| What")
+    ]
     times = "\N{MULTIPLICATION SIGN}"
     expected = [str(n) for n in COUNTS.values()]
     expected[list(COUNTS).index("damaged recordings")] = f"{COUNTS['damaged recordings']} {times} 3"
-    expected[list(COUNTS).index("junk properties")] = (
-        f"{COUNTS['junk properties']} {times} {FUZZ_EXAMPLES}")
+    expected[list(COUNTS).index("junk properties")] = f"{COUNTS['junk properties']} {times} {FUZZ_EXAMPLES}"
     assert stated == expected
     assert re.search(r"Every case passes", section)
 
@@ -147,14 +171,22 @@ def test_readme_scenario_table_lists_every_step_in_order() -> None:
     assert listed == [(str(s.number), s.slug) for s in scenario.steps]
 
 
-@pytest.mark.parametrize(("text", "redacted"), [
-    ("headers {'Authorization': 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4'}",
-     "headers {'Authorization': '<redacted>'}"),
-    ("InvalidHeader: 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4\\n'", "InvalidHeader: 'Token token=<redacted>\\n'"),
-    ("GET http://ops:hunter2@127.0.0.1:9/users", "GET http://<redacted>@127.0.0.1:9/users"),
-    ("Authorization: Bearer abc.DEF-123", "Authorization: <redacted>"),
-    ("from ops.oncall@acme-corp.io with key x", "from <redacted> with key x"),
-])
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        (
+            "headers {'Authorization': 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4'}",
+            "headers {'Authorization': '<redacted>'}",
+        ),
+        (
+            "InvalidHeader: 'Token token=u+Zk3Qw9Lm2Xc7Vb1Nd4\\n'",
+            "InvalidHeader: 'Token token=<redacted>\\n'",
+        ),
+        ("GET http://ops:hunter2@127.0.0.1:9/users", "GET http://<redacted>@127.0.0.1:9/users"),
+        ("Authorization: Bearer abc.DEF-123", "Authorization: <redacted>"),
+        ("from ops.oncall@acme-corp.io with key x", "from <redacted> with key x"),
+    ],
+)
 def test_a_saved_traceback_is_redacted(text: str, redacted: str) -> None:
     """Known secrets and anything shaped like a credential are replaced before a traceback is saved."""
     from harness.crash import known_secrets, redact

@@ -113,8 +113,18 @@ def no_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 # `harness record` against an API that is never reached (see `_recorded`, which skips the scenario).
-UNREACHED = ["--subdomain", "acme-co", "--token", "u+abcdefghijklmnopqrst", "--from-email",
-             "owner@example.com", "--api-url", "http://127.0.0.1:9", "--events-url", "http://127.0.0.1:9"]
+UNREACHED = [
+    "--subdomain",
+    "acme-co",
+    "--token",
+    "u+abcdefghijklmnopqrst",
+    "--from-email",
+    "owner@example.com",
+    "--api-url",
+    "http://127.0.0.1:9",
+    "--events-url",
+    "http://127.0.0.1:9",
+]
 
 
 def run(command: str, destination: str, monkeypatch: pytest.MonkeyPatch, *, stubbed: bool = False) -> Result:
@@ -143,6 +153,7 @@ def _link(target: str) -> Setup:
     def make(w: Work) -> str:
         (w.work / "link").symlink_to(target)
         return "link"
+
     return make
 
 
@@ -190,25 +201,42 @@ HOSTILE: dict[str, tuple[tuple[str, ...], Setup, str]] = {
     "link-to-a-folder": (BOTH, lambda w: _link(w.folder("elsewhere"))(w), LINK),
     "link-loop": (BOTH, _loop, "is a symbolic link loop"),
     "link-loop-inside": (BOTH, lambda w: _loop(w) + "/out", "is a symbolic link loop"),
-    "foreign-files": (("record",), lambda w: w.folder("thesis", "thesis.txt", ".DS_Store"),
-                      "holds files that are not part of a harness recording (e.g. thesis.txt)"),
-    "recording-and-notes": (("record",), _recording_and_notes,
-                            "holds files that are not part of a harness recording (e.g. notes.txt)"),
+    "foreign-files": (
+        ("record",),
+        lambda w: w.folder("thesis", "thesis.txt", ".DS_Store"),
+        "holds files that are not part of a harness recording (e.g. thesis.txt)",
+    ),
+    "recording-and-notes": (
+        ("record",),
+        _recording_and_notes,
+        "holds files that are not part of a harness recording (e.g. notes.txt)",
+    ),
     "foreign-manifest": (BOTH, _foreign_manifest, "holds a manifest.json that is not a harness recording's"),
-    "name-over-255-bytes": (BOTH, lambda w: "r" * 256,
-                            "the name rrrrrrrrrrrrrrrrrrrr... is 256 bytes long, more than the 255 "
-                            "a file system allows"),
-    "non-ascii-name-over-255-bytes": (BOTH, lambda w: "é" * 128,
-                                      "the name éééééééééééééééééééé... is 256 bytes long, more than "
-                                      "the 255 a file system allows"),
+    "name-over-255-bytes": (
+        BOTH,
+        lambda w: "r" * 256,
+        "the name rrrrrrrrrrrrrrrrrrrr... is 256 bytes long, more than the 255 a file system allows",
+    ),
+    "non-ascii-name-over-255-bytes": (
+        BOTH,
+        lambda w: "é" * 128,
+        "the name éééééééééééééééééééé... is 256 bytes long, more than the 255 a file system allows",
+    ),
 }
-CASES = [pytest.param(command, setup, expected, id=f"{command}-{name}")
-         for name, (commands, setup, expected) in HOSTILE.items() for command in commands]
+CASES = [
+    pytest.param(command, setup, expected, id=f"{command}-{name}")
+    for name, (commands, setup, expected) in HOSTILE.items()
+    for command in commands
+]
 
 
 @pytest.mark.parametrize(("command", "setup", "expected"), CASES)
 def test_a_hostile_destination_is_refused_and_nothing_changes(
-    command: str, setup: Setup, expected: str, w: Work, no_sandbox: list[object],
+    command: str,
+    setup: Setup,
+    expected: str,
+    w: Work,
+    no_sandbox: list[object],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Exit 2 with error/next naming the destination, no sandbox started, no file anywhere changed."""
@@ -249,7 +277,10 @@ def test_names_with_spaces_and_non_ascii_work(name: str, w: Work, monkeypatch: p
 @pytest.mark.parametrize("command", BOTH)
 @pytest.mark.parametrize("name", ["empty", "r" * 255, "é" * 127])
 def test_an_empty_folder_and_a_255_byte_name_are_fine(
-    command: str, name: str, w: Work, monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    name: str,
+    w: Work,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """An empty folder takes the recording; a name of 255 bytes, the most a file system allows, too."""
     _recorded(monkeypatch)
@@ -315,24 +346,45 @@ def _refuse(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int, *, reads: 
 
 # id: (folder refused: the destination or its parent, errno, reads refused too, error, next)
 DENIALS = {
-    "unreadable-folder": ("destination", errno.EACCES, True,
-                          "error: {d} cannot be read (Permission denied)", None),
-    "read-only-folder": ("destination", errno.EACCES, False,
-                         "error: cannot write {d}: permission denied; nothing was written",
-                         "next: choose a folder you may write to"),
-    "read-only-parent": ("parent", errno.EACCES, False,
-                         "error: cannot write {d}: permission denied; nothing was written",
-                         "next: choose a folder you may write to"),
-    "read-only-file-system": ("parent", errno.EROFS, False,
-                              "error: cannot write {d}: the file system is read-only; nothing was written",
-                              "next: choose a folder on a writable disk"),
+    "unreadable-folder": (
+        "destination",
+        errno.EACCES,
+        True,
+        "error: {d} cannot be read (Permission denied)",
+        None,
+    ),
+    "read-only-folder": (
+        "destination",
+        errno.EACCES,
+        False,
+        "error: cannot write {d}: permission denied; nothing was written",
+        "next: choose a folder you may write to",
+    ),
+    "read-only-parent": (
+        "parent",
+        errno.EACCES,
+        False,
+        "error: cannot write {d}: permission denied; nothing was written",
+        "next: choose a folder you may write to",
+    ),
+    "read-only-file-system": (
+        "parent",
+        errno.EROFS,
+        False,
+        "error: cannot write {d}: the file system is read-only; nothing was written",
+        "next: choose a folder on a writable disk",
+    ),
 }
 
 
 @pytest.mark.parametrize("command", BOTH)
 @pytest.mark.parametrize("denial", list(DENIALS))
 def test_an_unwritable_destination_is_refused_before_the_run(
-    command: str, denial: str, w: Work, no_sandbox: list[object], monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    denial: str,
+    w: Work,
+    no_sandbox: list[object],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Permission denied or a read-only disk, as a non-root user meets them: exit 2 before any work."""
     where, code, reads, error, hint = DENIALS[denial]
@@ -352,23 +404,26 @@ def test_an_unwritable_destination_is_refused_before_the_run(
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
 @pytest.mark.parametrize("command", BOTH)
-def test_a_read_only_folder_is_refused_for_real(command: str, w: Work,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_folder_is_refused_for_real(
+    command: str, w: Work, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With real permissions (not root): a read-only recording folder is exit 2, unchanged."""
     accepted_copy(w.work / "locked")
     (w.work / "locked").chmod(0o555)
     try:
         before = snapshot(w.root)
         result = run(command, "locked", monkeypatch)
-        assert error_lines(result, 2)[0] == ("error: cannot write locked: permission denied; "
-                                             "nothing was written")
+        assert error_lines(result, 2)[0] == (
+            "error: cannot write locked: permission denied; nothing was written"
+        )
         assert snapshot(w.root) == before
     finally:
         (w.work / "locked").chmod(0o755)
 
 
-def test_a_full_disk_is_refused_before_the_run(w: Work, no_sandbox: list[object],
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_is_refused_before_the_run(
+    w: Work, no_sandbox: list[object], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Less free space than a recording needs: exit 2 before the sandbox starts or a request goes."""
     monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 1024))
     before = snapshot(w.root)
@@ -381,7 +436,10 @@ def test_a_full_disk_is_refused_before_the_run(w: Work, no_sandbox: list[object]
 @pytest.mark.parametrize("command", BOTH)
 @pytest.mark.parametrize("destination", ["new", "old"])
 def test_a_disk_filling_up_while_writing_leaves_the_old_recording(
-    command: str, destination: str, w: Work, monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    destination: str,
+    w: Work,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """ENOSPC on the 5th write: exit 2, error/next, the destination as it was, no temporary file."""
     _recorded(monkeypatch)
@@ -411,8 +469,11 @@ def test_record_refuses_before_any_request(w: Work, sandbox: Sandbox) -> None:
     """The core refuses a folder of foreign files before the account check: the API sees nothing."""
     log = RequestLog(sandbox)
     out = w.work / w.folder("thesis", "thesis.txt")
-    with pytest.raises(ConfigError, match=r"holds files that are not part of a harness recording "
-                                          r"\(e.g. thesis.txt\)"):
+    with pytest.raises(
+        ConfigError,
+        match=r"holds files that are not part of a harness recording "
+        r"\(e.g. thesis.txt\)",
+    ):
         record_scenario(settings=settings_for(sandbox, out))
     assert log.calls == []
 
@@ -454,24 +515,33 @@ def _swap_cassette(make: Callable[[Path], None]) -> Callable[[Path], None]:
     def damage(recording: Path) -> None:
         (recording / CASSETTE).unlink()
         make(recording / CASSETTE)
+
     return damage
 
 
 # id: (damage to rec/, the error line)
 REFUSED = {
     "no-steps": (lambda rec: _shorten(rec, 0), "error: rec/manifest.json: the recording has no steps"),
-    "cassette-is-a-link": (_swap_cassette(lambda p: p.symlink_to(ACCEPTED / CASSETTE)),
-                           f"error: rec/{CASSETTE}: {REGULAR_ONLY}"),
-    "cassette-is-a-link-to-shadow": (_swap_cassette(lambda p: p.symlink_to("/etc/shadow")),
-                                     f"error: rec/{CASSETTE}: {REGULAR_ONLY}"),
-    "manifest-is-a-link": (lambda rec: _link_manifest(rec),
-                           f"error: rec/manifest.json: {REGULAR_ONLY}"),
-    "cassette-is-a-fifo": (_swap_cassette(lambda p: os.mkfifo(p)),
-                           f"error: rec/{CASSETTE}: is a FIFO (named pipe), not a regular file"),
-    "does-not-replay": (lambda rec: (rec / CASSETTE).write_text(
-        (rec / CASSETTE).read_text().replace("code: 200", "code: 500")),
+    "cassette-is-a-link": (
+        _swap_cassette(lambda p: p.symlink_to(ACCEPTED / CASSETTE)),
+        f"error: rec/{CASSETTE}: {REGULAR_ONLY}",
+    ),
+    "cassette-is-a-link-to-shadow": (
+        _swap_cassette(lambda p: p.symlink_to("/etc/shadow")),
+        f"error: rec/{CASSETTE}: {REGULAR_ONLY}",
+    ),
+    "manifest-is-a-link": (lambda rec: _link_manifest(rec), f"error: rec/manifest.json: {REGULAR_ONLY}"),
+    "cassette-is-a-fifo": (
+        _swap_cassette(lambda p: os.mkfifo(p)),
+        f"error: rec/{CASSETTE}: is a FIFO (named pipe), not a regular file",
+    ),
+    "does-not-replay": (
+        lambda rec: (rec / CASSETTE).write_text(
+            (rec / CASSETTE).read_text().replace("code: 200", "code: 500")
+        ),
         "error: rec does not replay: step 12 get-incident (rec/12-get-incident.yaml): the recorded "
-        "answers do not let the step complete"),
+        "answers do not let the step complete",
+    ),
 }
 
 
@@ -493,8 +563,10 @@ def test_accept_refuses_to_overwrite_a_team_file_with_a_cassette_name(w: Work) -
     w.folder("cassettes", "01-sweep-leftover-service.yaml")
     before = snapshot(w.root)
     error, hint = error_lines(CliRunner().invoke(cli, ["accept", "rec"]), 2)
-    assert error == ("error: cassettes/01-sweep-leftover-service.yaml is not part of the recording there "
-                     "(its manifest.json does not list it), and the new recording would replace it")
+    assert error == (
+        "error: cassettes/01-sweep-leftover-service.yaml is not part of the recording there "
+        "(its manifest.json does not list it), and the new recording would replace it"
+    )
     assert hint == "next: move that file aside, then run this again"
     assert snapshot(w.root) == before
 
@@ -517,14 +589,22 @@ def test_accept_core_refuses_with_input_error(w: Work) -> None:
 
 @pytest.mark.parametrize("command", BOTH)
 def test_a_second_writer_is_refused_naming_the_first(
-    command: str, w: Work, no_sandbox: list[object], monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    w: Work,
+    no_sandbox: list[object],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """While another harness holds the destination, exit 2 naming its pid and command; then it is free."""
     accepted_copy(w.work / "dest")
     before = snapshot(w.work / "dest")
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, "dest"], cwd=w.work, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+        [sys.executable, "-c", HOLD_LOCK, "dest"],
+        cwd=w.work,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         error, hint = error_lines(run(command, "dest", monkeypatch), 2)
@@ -543,8 +623,13 @@ def test_accept_refuses_a_recording_being_rerecorded(w: Work) -> None:
     accepted_copy(w.work / "cassettes")
     before = snapshot(w.root)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, "rec"], cwd=w.work, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+        [sys.executable, "-c", HOLD_LOCK, "rec"],
+        cwd=w.work,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         error, _hint = error_lines(CliRunner().invoke(cli, ["accept", "rec"]), 2)
@@ -590,15 +675,29 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(harness.commands, "summary_line", lambda *args: "recorded")
 
 
-
 # -- signals at every step of the write ------------------------------------------------------------
 
 # The calls that create, write, move or remove files, or take the lock: a signal lands before each.
-STEP_CALLS = [(os, "open"), (os, "write"), (os, "fsync"), (os, "close"), (os, "rename"), (os, "mkdir"),
-              (os, "rmdir"), (os, "unlink"), (os, "ftruncate"), (os, "listdir"), (tempfile, "mkdtemp"),
-              (shutil, "rmtree"), (fcntl, "flock")]
-SIGNALS = {signal.SIGINT: (130, "interrupted"), signal.SIGTERM: (143, "terminated"),
-           signal.SIGHUP: (129, "terminated")}
+STEP_CALLS = [
+    (os, "open"),
+    (os, "write"),
+    (os, "fsync"),
+    (os, "close"),
+    (os, "rename"),
+    (os, "mkdir"),
+    (os, "rmdir"),
+    (os, "unlink"),
+    (os, "ftruncate"),
+    (os, "listdir"),
+    (tempfile, "mkdtemp"),
+    (shutil, "rmtree"),
+    (fcntl, "flock"),
+]
+SIGNALS = {
+    signal.SIGINT: (130, "interrupted"),
+    signal.SIGTERM: (143, "terminated"),
+    signal.SIGHUP: (129, "terminated"),
+}
 
 
 class SignalAt:
@@ -621,6 +720,7 @@ class SignalAt:
                     else:
                         os.kill(os.getpid(), self.signum)
             return real(*args, **kwargs)
+
         return counted
 
 
@@ -642,8 +742,11 @@ def _stage_signal_run(w: Work, command: str, state: str, monkeypatch: pytest.Mon
             (destination / "README.md").write_text("ours\n")
     _recorded(monkeypatch)
     # The write is what is under test; replay is checked in its own tests above.
-    monkeypatch.setattr(harness.acceptance, "replay_recording",
-                        lambda **kwargs: harness.replay.ReplayReport(results=(), failure=None))
+    monkeypatch.setattr(
+        harness.acceptance,
+        "replay_recording",
+        lambda **kwargs: harness.replay.ReplayReport(results=(), failure=None),
+    )
     monkeypatch.setattr(harness.cli, "ACCEPTED_DIR", Path("cassettes"))
     return destination
 
@@ -659,7 +762,11 @@ def _expected_new(w: Work, destination: Path, old: dict[str, object]) -> dict[st
 @pytest.mark.parametrize("state", ["absent", "old"])
 @pytest.mark.parametrize("command", BOTH)
 def test_a_signal_at_any_step_of_the_write_leaves_the_old_or_the_new_recording(
-    command: str, state: str, signum: int, w: Work, monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    state: str,
+    signum: int,
+    w: Work,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Before each file call of record's or accept's write: exit 128+N, old or new whole, nothing left."""
     destination = _stage_signal_run(w, command, state, monkeypatch)
@@ -697,8 +804,9 @@ def test_a_signal_at_any_step_of_the_write_leaves_the_old_or_the_new_recording(
     assert outcomes == {"old", "new"}
 
 
-def test_a_signal_while_accept_replays_leaves_cassettes_alone(w: Work,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_signal_while_accept_replays_leaves_cassettes_alone(
+    w: Work, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGTERM while the recording is being replayed: exit 143 with an error line; cassettes/ untouched."""
     accepted_copy(w.work / "cassettes")
     before = snapshot(w.root)
@@ -714,5 +822,6 @@ def test_a_signal_while_accept_replays_leaves_cassettes_alone(w: Work,
     assert result.exit_code == 143
     assert result.stderr.splitlines() == [
         "error: terminated during harness accept; cassettes/ was left as it was",
-        "next: run harness accept again to promote the recording"]
+        "next: run harness accept again to promote the recording",
+    ]
     assert snapshot(w.root) == before

@@ -37,42 +37,57 @@ def candidate(tmp_path: Path) -> Path:
 
 # Formats -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "form"), [
-    ("2026-11-26T13:40:11Z", "timestamp (seconds, Z)"),
-    ("2026-11-26T14:40:11+01:00", "timestamp (seconds, offset)"),
-    ("2026-11-26T13:40:11.123Z", "timestamp (milliseconds, Z)"),
-    ("2026-11-26", "date"),
-    ("PINC0A1", "id (P, 7)"),
-    ("Q0RIJJZL24RC6W", "id (Q, 14)"),
-    ("R1LOGA1B2C3D4E5F6G7H8I9J0", "id (R, 25)"),
-    ("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "hex key (32)"),
-    ("7f3e2a1b-0000-4000-8000-000000000001", "uuid"),
-    ("3600", "digits"),
-    ("person-1@example.com", "email"),
-    ("", "empty"),
-    ("Triggered through the API.", "text"),
-    ("HIGH", "text"),
-    ("http://127.0.0.1:41234/log_entries/R1LOGA1B2C3D4E5F6G7H8I9J0?incident_id=PINC0A1",
-     "url (api host, /log_entries/{id}?incident_id)"),
-    ("https://api.pagerduty.com/incidents/PINC0A1", "url (api host, /incidents/{id})"),
-    ("https://subdomain.pagerduty.com/service-directory/PSVC1A2",
-     "url (https, account host, /service-directory/{id})"),
-    ("https://secure.gravatar.com/avatar/0123456789abcdef0123456789abcdef.png?d=mm&r=PG",
-     "url (https, asset host gravatar.com, /avatar/{key}.png?d&r)"),
-    ("https://pd-static-assets.pagerduty.com/avatars/user-blank.png",
-     "url (https, asset host pd-static-assets.pagerduty.com, /avatars/user-blank.png)"),
-    ("http://db-3.internal/graphs/42", "url (http, other host, /graphs/{n})"),
-])
+
+@pytest.mark.parametrize(
+    ("value", "form"),
+    [
+        ("2026-11-26T13:40:11Z", "timestamp (seconds, Z)"),
+        ("2026-11-26T14:40:11+01:00", "timestamp (seconds, offset)"),
+        ("2026-11-26T13:40:11.123Z", "timestamp (milliseconds, Z)"),
+        ("2026-11-26", "date"),
+        ("PINC0A1", "id (P, 7)"),
+        ("Q0RIJJZL24RC6W", "id (Q, 14)"),
+        ("R1LOGA1B2C3D4E5F6G7H8I9J0", "id (R, 25)"),
+        ("0f1e2d3c4b5a69788796a5b4c3d2e1f0", "hex key (32)"),
+        ("7f3e2a1b-0000-4000-8000-000000000001", "uuid"),
+        ("3600", "digits"),
+        ("person-1@example.com", "email"),
+        ("", "empty"),
+        ("Triggered through the API.", "text"),
+        ("HIGH", "text"),
+        (
+            "http://127.0.0.1:41234/log_entries/R1LOGA1B2C3D4E5F6G7H8I9J0?incident_id=PINC0A1",
+            "url (api host, /log_entries/{id}?incident_id)",
+        ),
+        ("https://api.pagerduty.com/incidents/PINC0A1", "url (api host, /incidents/{id})"),
+        (
+            "https://subdomain.pagerduty.com/service-directory/PSVC1A2",
+            "url (https, account host, /service-directory/{id})",
+        ),
+        (
+            "https://secure.gravatar.com/avatar/0123456789abcdef0123456789abcdef.png?d=mm&r=PG",
+            "url (https, asset host gravatar.com, /avatar/{key}.png?d&r)",
+        ),
+        (
+            "https://pd-static-assets.pagerduty.com/avatars/user-blank.png",
+            "url (https, asset host pd-static-assets.pagerduty.com, /avatars/user-blank.png)",
+        ),
+        ("http://db-3.internal/graphs/42", "url (http, other host, /graphs/{n})"),
+    ],
+)
 def test_format_classes(value: str, form: str) -> None:
     """Each string's class keeps what a client relies on and drops the values."""
     assert FormatClassifier(api_hosts("http://127.0.0.1:41234"))(value) == form
 
 
-@pytest.mark.parametrize(("kind", "value"), [
-    ("email", "jane.doe@acme-co.com"),
-    ("key", "a5b4c3d2e1f00f1e2d3c4b5a69788796"),
-    ("subdomain", "acme-co"),
-])
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("email", "jane.doe@acme-co.com"),
+        ("key", "a5b4c3d2e1f00f1e2d3c4b5a69788796"),
+        ("subdomain", "acme-co"),
+    ],
+)
 def test_formats_survive_scrubbing(kind: str, value: str) -> None:
     """A scrubbed value has the class of the real one: emails, keys, account URLs, avatars."""
     vault = Vault()
@@ -85,8 +100,11 @@ def test_formats_survive_scrubbing(kind: str, value: str) -> None:
     }
     real = texts[kind]
     assert classify(vault.replace_known(real)) == classify(real)
-    avatar = f"https://{value}.pagerduty.com/assets/avatars/PUSR5D6.png" if kind == "subdomain" \
+    avatar = (
+        f"https://{value}.pagerduty.com/assets/avatars/PUSR5D6.png"
+        if kind == "subdomain"
         else "https://secure.gravatar.com/avatar/0123456789abcdef0123456789abcdef.png"
+    )
     assert classify(vault.replace_known(avatar)) == classify(avatar)
 
 
@@ -105,27 +123,38 @@ def documents() -> Documents:
 
 
 @needs_documents
-@pytest.mark.parametrize(("kind", "label", "location", "brought", "documented"), [
-    ("enum-value-added", LIST, "response.body.incidents[].urgency", {"low"}, True),
-    ("enum-value-added", LIST, "response.body.incidents[].urgency", {"urgent"}, False),
-    ("enum-value-added", LOG, "response.body.log_entries[].type", {"snooze_log_entry"}, True),
-    ("enum-value-added", "#1 GET /notifications?since={time}",
-     "response.body.notifications[].type", {"whatsapp_notification"}, False),
-    ("field-added", BY_ID, "response.body.incident.impact", {"string"}, False),
-    ("field-added", BY_ID, "response.body.incident.urgency", {"string"}, True),
-    ("type-changed", BY_ID, "response.body.incident.title", {"null"}, False),
-    ("format-changed", BY_ID, "response.body.incident.created_at",
-     {"timestamp (milliseconds, Z)"}, True),
-    ("format-changed", BY_ID, "response.body.incident.created_at", {"text"}, False),
-    # The document lists 200 for a created note (live answers 201), not 500.
-    ("status-changed", NOTE, "response.status", {"200"}, True),
-    ("status-changed", NOTE, "response.status", {"500"}, False),
-    ("interaction-added", "#1 POST /v2/enqueue", "interaction", {"POST /v2/enqueue"}, True),
-    ("interaction-added", "#1 GET /nowhere", "interaction", {"GET /nowhere"}, False),
-    ("variant-removed", LOG, "response.body.log_entries[].type", {"trigger_log_entry"}, None),
-])
+@pytest.mark.parametrize(
+    ("kind", "label", "location", "brought", "documented"),
+    [
+        ("enum-value-added", LIST, "response.body.incidents[].urgency", {"low"}, True),
+        ("enum-value-added", LIST, "response.body.incidents[].urgency", {"urgent"}, False),
+        ("enum-value-added", LOG, "response.body.log_entries[].type", {"snooze_log_entry"}, True),
+        (
+            "enum-value-added",
+            "#1 GET /notifications?since={time}",
+            "response.body.notifications[].type",
+            {"whatsapp_notification"},
+            False,
+        ),
+        ("field-added", BY_ID, "response.body.incident.impact", {"string"}, False),
+        ("field-added", BY_ID, "response.body.incident.urgency", {"string"}, True),
+        ("type-changed", BY_ID, "response.body.incident.title", {"null"}, False),
+        ("format-changed", BY_ID, "response.body.incident.created_at", {"timestamp (milliseconds, Z)"}, True),
+        ("format-changed", BY_ID, "response.body.incident.created_at", {"text"}, False),
+        # The document lists 200 for a created note (live answers 201), not 500.
+        ("status-changed", NOTE, "response.status", {"200"}, True),
+        ("status-changed", NOTE, "response.status", {"500"}, False),
+        ("interaction-added", "#1 POST /v2/enqueue", "interaction", {"POST /v2/enqueue"}, True),
+        ("interaction-added", "#1 GET /nowhere", "interaction", {"GET /nowhere"}, False),
+        ("variant-removed", LOG, "response.body.log_entries[].type", {"trigger_log_entry"}, None),
+    ],
+)
 def test_the_documents_judge_what_a_change_brings(
-    documents: Documents, kind: str, label: str, location: str, brought: set[str],
+    documents: Documents,
+    kind: str,
+    label: str,
+    location: str,
+    brought: set[str],
     documented: bool | None,
 ) -> None:
     """Documented enums, fields, types, formats, statuses and operations; removals are not judged."""
@@ -145,8 +174,9 @@ def test_an_explicit_spec_directory_that_lacks_the_documents_is_a_config_error(t
     """`--spec DIR` without the documents stops with exit 2; no documents found otherwise is fine."""
     with pytest.raises(ConfigError) as caught:
         load_documents(tmp_path, required=True)
-    assert str(caught.value) == (f"{tmp_path / 'REST' / 'openapiv3.json'}: "
-                                 "PagerDuty OpenAPI document not found")
+    assert str(caught.value) == (
+        f"{tmp_path / 'REST' / 'openapiv3.json'}: PagerDuty OpenAPI document not found"
+    )
     assert load_documents(tmp_path) is None
     assert load_documents(None) is None
 
@@ -158,14 +188,19 @@ def _spec_dir(tmp_path: Path, write: Callable[[Path], None]) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("write", "problem"), [
-    (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
-    (lambda p: p.write_text("{not json", encoding="utf-8"), "not JSON"),
-    (lambda p: p.write_text("[1, 2]", encoding="utf-8"), "not an OpenAPI document (no paths)"),
-    (lambda p: p.write_text('{"paths": []}', encoding="utf-8"), "not an OpenAPI document (no paths)"),
-], ids=["fifo", "not json", "a list", "paths not an object"])
-def test_damaged_documents_are_a_config_error(tmp_path: Path, write: Callable[[Path], None],
-                                              problem: str) -> None:
+@pytest.mark.parametrize(
+    ("write", "problem"),
+    [
+        (lambda p: os.mkfifo(p), "is a FIFO (named pipe), not a regular file"),
+        (lambda p: p.write_text("{not json", encoding="utf-8"), "not JSON"),
+        (lambda p: p.write_text("[1, 2]", encoding="utf-8"), "not an OpenAPI document (no paths)"),
+        (lambda p: p.write_text('{"paths": []}', encoding="utf-8"), "not an OpenAPI document (no paths)"),
+    ],
+    ids=["fifo", "not json", "a list", "paths not an object"],
+)
+def test_damaged_documents_are_a_config_error(
+    tmp_path: Path, write: Callable[[Path], None], problem: str
+) -> None:
     """A document that cannot be read as OpenAPI stops drift with exit 2, naming the file."""
     directory = _spec_dir(tmp_path, write)
     with pytest.raises(ConfigError) as caught:
@@ -178,11 +213,19 @@ def test_damaged_documents_are_a_config_error(tmp_path: Path, write: Callable[[P
 
 def test_fields_the_documents_give_an_enum_have_their_values_compared(candidate: Path) -> None:
     """A single word is not compared, unless the documents make its field an enum."""
-    edit_body(candidate, "get-incident", 1,
-              lambda b: b["incident"]["incident_type"].update(name="major_incident"))
+    edit_body(
+        candidate, "get-incident", 1, lambda b: b["incident"]["incident_type"].update(name="major_incident")
+    )
     assert drift(candidate).changes == ()
-    report = compute_drift(baseline=load_recording(BASELINE), candidate=load_recording(candidate),
-                           enum_fields=frozenset({"name"}))
+    report = compute_drift(
+        baseline=load_recording(BASELINE),
+        candidate=load_recording(candidate),
+        enum_fields=frozenset({"name"}),
+    )
     assert [(c.location, c.kind, c.message) for c in report.changes] == [
-        ("response.body.incident.incident_type.name", "enum-value-added",
-         "new value 'major_incident' (before: incident_default)")]
+        (
+            "response.body.incident.incident_type.name",
+            "enum-value-added",
+            "new value 'major_incident' (before: incident_default)",
+        )
+    ]

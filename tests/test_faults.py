@@ -129,18 +129,31 @@ def census_of(sb: Sandbox, name: str) -> int:
 
 
 def _client(sb: Sandbox, sleeps: list[float], *, policy: RetryPolicy, timeout: float = 5.0) -> Client:
-    return Client(api_url=sb.api_url, events_url=sb.events_url, token=sb.token,
-                  from_email=sb.owner_email, timeout=timeout, retry=policy, sleep=sleeps.append)
+    return Client(
+        api_url=sb.api_url,
+        events_url=sb.events_url,
+        token=sb.token,
+        from_email=sb.owner_email,
+        timeout=timeout,
+        retry=policy,
+        sleep=sleeps.append,
+    )
 
 
-@pytest.mark.parametrize(("headers", "seconds", "expected"), [
-    ("ratelimit", 7, [7.0]),
-    ("retry-after", 3, [3.0]),
-    ("ratelimit", 600, [60.0]),
-    ("retry-after", 600, [60.0]),
-])
+@pytest.mark.parametrize(
+    ("headers", "seconds", "expected"),
+    [
+        ("ratelimit", 7, [7.0]),
+        ("retry-after", 3, [3.0]),
+        ("ratelimit", 600, [60.0]),
+        ("retry-after", 600, [60.0]),
+    ],
+)
 def test_client_sleeps_what_a_429_asks_up_to_the_cap(
-    sandbox: Sandbox, headers: str, seconds: int, expected: list[float],
+    sandbox: Sandbox,
+    headers: str,
+    seconds: int,
+    expected: list[float],
 ) -> None:
     """The client's only sleep before its retry is the server's wait, capped at max_delay."""
     sleeps: list[float] = []
@@ -151,14 +164,22 @@ def test_client_sleeps_what_a_429_asks_up_to_the_cap(
 
 
 def test_client_backs_off_exponentially_on_5xx_and_bare_429s(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Four failures without hints give four jittered waits under 0.5, 1, 2 and the 3 s cap."""
     ranges = _upper_bound(monkeypatch)
     sleeps: list[float] = []
     for status, headers in ((503, "ratelimit"), (429, "none"), (502, "ratelimit"), (500, "ratelimit")):
-        sandbox.faults.add(Fault(method="GET", path="/users", nth=len(sandbox.faults.faults) + 1,
-                                 status=status, headers=headers))
+        sandbox.faults.add(
+            Fault(
+                method="GET",
+                path="/users",
+                nth=len(sandbox.faults.faults) + 1,
+                status=status,
+                headers=headers,
+            )
+        )
     policy = RetryPolicy(attempts=5, base_delay=0.5, max_delay=3)
     assert _client(sandbox, sleeps, policy=policy).get("/users").status_code == 200
     assert sleeps == [0.5, 1.0, 2.0, 3.0]
@@ -184,7 +205,10 @@ def test_refusals_are_not_retried(sandbox: Sandbox) -> None:
 
 @pytest.mark.parametrize(("status", "waits"), [(503, 0.01), (504, 2.5)])
 def test_an_unclear_create_recovers_before_its_retry(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, status: int, waits: float,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    waits: float,
 ) -> None:
     """A 5xx to a create: one wait (a whole timeout after a gateway's 504), then `recover`, then the retry."""
     _upper_bound(monkeypatch)
@@ -199,7 +223,8 @@ def test_an_unclear_create_recovers_before_its_retry(
 
 
 def test_an_unanswered_delete_is_retried_at_once_then_given_time_to_land(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch,
+    sandbox: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A DELETE answered after the timeout: retried after the backoff, then waited for, a timeout in all."""
     _upper_bound(monkeypatch)
@@ -209,8 +234,15 @@ def test_an_unanswered_delete_is_retried_at_once_then_given_time_to_land(
         sleeps.append(seconds)
         time.sleep(seconds)
 
-    client = Client(api_url=sandbox.api_url, events_url=sandbox.events_url, token=sandbox.token,
-                    from_email=sandbox.owner_email, timeout=0.2, retry=FAST_RETRY, sleep=sleep)
+    client = Client(
+        api_url=sandbox.api_url,
+        events_url=sandbox.events_url,
+        token=sandbox.token,
+        from_email=sandbox.owner_email,
+        timeout=0.2,
+        retry=FAST_RETRY,
+        sleep=sleep,
+    )
     user_id = client.post("/users", USERS_BODY).json()["user"]["id"]
     log = RequestLog(sandbox)
     sandbox.faults.add(Fault(method="DELETE", path="/users/*", action="latency", seconds=0.3))
@@ -245,7 +277,8 @@ def fault_free(tmp_path_factory: pytest.TempPathFactory) -> Recording:
 # the run stops instead (test_an_integration_create_without_an_answer_stops_the_run_or_is_retried_once).
 TRANSIENT_CASES = [
     pytest.param(slug, name, id=f"{slug}-{name}")
-    for slug in STEPS for name in FAULTS
+    for slug in STEPS
+    for name in FAULTS
     if (slug, name) != ("create-integration", "slow")
 ]
 
@@ -253,14 +286,18 @@ TRANSIENT_CASES = [
 @pytest.mark.slow
 @pytest.mark.parametrize(("slug", "name"), TRANSIENT_CASES)
 def test_a_transient_fault_at_any_step_leaves_no_trace(
-    slug: str, name: str, fault_free: Recording, tmp_path: Path,
+    slug: str,
+    name: str,
+    fault_free: Recording,
+    tmp_path: Path,
 ) -> None:
     """The step's first request fails once; the run completes and records what a fault-free run does."""
     out = tmp_path / "rec"
     injected = fault(name)
     with Sandbox(account="empty", incident_delay=0) as sb:
-        record_scenario(settings=settings_for(sb, out), retry=FAST_RETRY,
-                        progress=FaultAtStep(sb, slug, injected))
+        record_scenario(
+            settings=settings_for(sb, out), retry=FAST_RETRY, progress=FaultAtStep(sb, slug, injected)
+        )
         assert [fired for fired, _, _ in sb.faults.fired] == [injected]
         assert ours(sb) == []
     recording = load_recording(out)
@@ -295,11 +332,14 @@ LATE_CREATES = list(CREATES)
 
 @pytest.mark.parametrize("kind", LATE_CREATES)
 def test_a_create_answered_too_late_is_never_duplicated(
-    kind: str, fault_free: Recording, tmp_path: Path,
+    kind: str,
+    fault_free: Recording,
+    tmp_path: Path,
 ) -> None:
     """The create is processed after the client gave up on it; its retry leaves exactly one."""
-    stall = Fault(method="POST", path=CREATES[kind], action="stall", seconds=FAULTS["slow"]["seconds"],
-                  after="process")
+    stall = Fault(
+        method="POST", path=CREATES[kind], action="stall", seconds=FAULTS["slow"]["seconds"], after="process"
+    )
     out = tmp_path / "rec"
     with Sandbox(account="empty", incident_delay=0, faults=[stall]) as sb:
         before_cleanup = CensusBefore(sb, "delete-service")
@@ -318,13 +358,20 @@ def _integration_posts(log: RequestLog) -> int:
 
 def test_an_integration_created_too_late_stops_the_run_without_a_duplicate(tmp_path: Path) -> None:
     """Integrations cannot be deleted, so one that may exist is not created again: the run stops cleanly."""
-    stall = Fault(method="POST", path="/services/*/integrations", action="stall",
-                  seconds=FAULTS["slow"]["seconds"], after="process")
+    stall = Fault(
+        method="POST",
+        path="/services/*/integrations",
+        action="stall",
+        seconds=FAULTS["slow"]["seconds"],
+        after="process",
+    )
     with Sandbox(account="empty", incident_delay=0, faults=[stall]) as sb:
         log = RequestLog(sb)
-        with pytest.raises(StepFailed, match=r"^step create-integration failed: the integration may "
-                                             r"have been created .* not retrying, to avoid a duplicate"
-                                             + re.escape(KEPT) + "$"):
+        with pytest.raises(
+            StepFailed,
+            match=r"^step create-integration failed: the integration may "
+            r"have been created .* not retrying, to avoid a duplicate" + re.escape(KEPT) + "$",
+        ):
             record_scenario(settings=settings_for(sb, tmp_path / "rec"), retry=FAST_RETRY)
         assert _integration_posts(log) == 1
         assert census(sb)["integration"] == 0
@@ -333,11 +380,17 @@ def test_an_integration_created_too_late_stops_the_run_without_a_duplicate(tmp_p
 
 
 def test_an_integration_create_dropped_unanswered_is_retried_once(
-    fault_free: Recording, tmp_path: Path,
+    fault_free: Recording,
+    tmp_path: Path,
 ) -> None:
     """Dropped before PagerDuty made it, the integration create is sent once more and the run completes."""
-    stall = Fault(method="POST", path="/services/*/integrations", action="stall",
-                  seconds=FAULTS["slow"]["seconds"], after="drop")
+    stall = Fault(
+        method="POST",
+        path="/services/*/integrations",
+        action="stall",
+        seconds=FAULTS["slow"]["seconds"],
+        after="drop",
+    )
     with Sandbox(account="empty", incident_delay=0, faults=[stall]) as sb:
         log = RequestLog(sb)
         record_scenario(settings=settings_for(sb, tmp_path / "rec"), retry=FAST_RETRY)
@@ -373,7 +426,10 @@ def _outage_ends_at_cleanup(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.mark.slow
 @pytest.mark.parametrize(("slug", "name"), PERSISTENT_CASES)
 def test_a_persistent_fault_at_any_step_stops_the_run_cleanly(
-    slug: str, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    slug: str,
+    name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Exit 1 naming the step and the cause, after cleanup; account empty, --out byte for byte as before."""
     out = accepted_copy(tmp_path / "cassettes")
@@ -381,8 +437,11 @@ def test_a_persistent_fault_at_any_step_stops_the_run_cleanly(
     with Sandbox(account="empty", incident_delay=0) as sb:
         _outage_ends_at_cleanup(sb, monkeypatch)
         with pytest.raises(StepFailed) as caught:
-            record_scenario(settings=settings_for(sb, out), retry=FAST_RETRY,
-                            progress=FaultAtStep(sb, slug, fault(name, times=None)))
+            record_scenario(
+                settings=settings_for(sb, out),
+                retry=FAST_RETRY,
+                progress=FaultAtStep(sb, slug, fault(name, times=None)),
+            )
         assert ours(sb) == []
     assert caught.value.exit_code == 1
     assert re.fullmatch(rf"step {slug} failed: .*{CAUSES[name]}.*{re.escape(KEPT)}", str(caught.value))
@@ -394,8 +453,7 @@ def test_a_persistent_fault_at_any_step_stops_the_run_cleanly(
 
 OUTLASTING = {
     "delete-service": Fault(method="DELETE", path="/services/*", times=None, status=503),
-    "delete-escalation-policy": Fault(method="DELETE", path="/escalation_policies/*", times=None,
-                                      status=503),
+    "delete-escalation-policy": Fault(method="DELETE", path="/escalation_policies/*", times=None, status=503),
     "delete-test-user": Fault(method="DELETE", path="/users/*", times=None, status=503),
     "bulk-resolve-incidents": Fault(method="PUT", path="/incidents", times=None, status=503),
 }
@@ -403,14 +461,32 @@ OUTLASTING = {
 
 def _record_cli(sb: Sandbox, out: Path) -> Result:
     """`harness record` against the sandbox, in process, with the default retries and timeouts."""
-    return CliRunner().invoke(cli, [
-        "record", "--subdomain", sb.subdomain, "--token", sb.token, "--from-email", sb.owner_email,
-        "--api-url", sb.api_url, "--events-url", sb.events_url, "--out", str(out), "-q"])
+    return CliRunner().invoke(
+        cli,
+        [
+            "record",
+            "--subdomain",
+            sb.subdomain,
+            "--token",
+            sb.token,
+            "--from-email",
+            sb.owner_email,
+            "--api-url",
+            sb.api_url,
+            "--events-url",
+            sb.events_url,
+            "--out",
+            str(out),
+            "-q",
+        ],
+    )
 
 
 @pytest.mark.parametrize("slug", list(OUTLASTING))
 def test_what_cleanup_cannot_delete_is_named_and_swept_by_the_next_run(
-    slug: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    slug: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Cleanup names each resource it could not delete; the next run reports and deletes them all."""
     monkeypatch.chdir(tmp_path)
@@ -423,7 +499,8 @@ def test_what_cleanup_cannot_delete_is_named_and_swept_by_the_next_run(
         assert str(caught.value).startswith(f"step {slug} failed: ")
         assert str(caught.value).endswith(
             f"; cleanup could not delete: {', '.join(left)} (delete them by hand)"
-            "; the previous recording was left untouched")
+            "; the previous recording was left untouched"
+        )
         sb.faults.clear()
         result = _record_cli(sb, out)
         assert result.exit_code == 0, result.output

@@ -107,8 +107,7 @@ def fault_free_calls(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[tup
     with Sandbox(account="empty", incident_delay=0) as sb:
         log = RequestLog(sb)
         starts = StepStarts(log)
-        record_scenario(settings=settings_for(sb, tmp_path_factory.mktemp("calls") / "rec"),
-                        progress=starts)
+        record_scenario(settings=settings_for(sb, tmp_path_factory.mktemp("calls") / "rec"), progress=starts)
     return log.calls, starts
 
 
@@ -131,10 +130,30 @@ def _start_record(sb: Sandbox, cwd: Path) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGERDUTY_")}
     env.update({"PYTHONPATH": str(PROJECT), "NO_COLOR": "1", "TERM": "dumb"})
     return subprocess.Popen(
-        [sys.executable, "-m", "harness", "record", "--api-url", sb.api_url, "--events-url", sb.events_url,
-         "--subdomain", sb.subdomain, "--token", sb.token, "--from-email", sb.owner_email,
-         "--out", "recordings/latest", "-q"],
-        cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "record",
+            "--api-url",
+            sb.api_url,
+            "--events-url",
+            sb.events_url,
+            "--subdomain",
+            sb.subdomain,
+            "--token",
+            sb.token,
+            "--from-email",
+            sb.owner_email,
+            "--out",
+            "recordings/latest",
+            "-q",
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -178,7 +197,11 @@ SIGNALS = [pytest.param(signal.SIGINT, id="SIGINT"), pytest.param(signal.SIGTERM
 @pytest.mark.parametrize("slug", STEPS)
 @pytest.mark.parametrize("signum", SIGNALS)
 def test_a_signal_inside_any_step_cleans_up_and_keeps_every_recording(
-    signum: int, slug: str, first_requests: dict[str, Fault], sandbox: Sandbox, workdir: Path,
+    signum: int,
+    slug: str,
+    first_requests: dict[str, Fault],
+    sandbox: Sandbox,
+    workdir: Path,
 ) -> None:
     """Exit 130 or 143 naming the step, after cleanup: account empty, cassettes and --out unchanged."""
     before = tree(workdir)
@@ -200,7 +223,9 @@ CREATES = {
 
 @pytest.mark.parametrize("kind", list(CREATES))
 def test_a_signal_while_a_create_is_in_flight_leaves_nothing(
-    kind: str, sandbox: Sandbox, workdir: Path,
+    kind: str,
+    sandbox: Sandbox,
+    workdir: Path,
 ) -> None:
     """SIGINT while PagerDuty is still making the resource: the run waits for it, then deletes it too."""
     path, slug = CREATES[kind]
@@ -215,7 +240,10 @@ def test_a_signal_while_a_create_is_in_flight_leaves_nothing(
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", STEPS)
 def test_leftovers_of_a_killed_run_are_reported_and_swept_by_the_next(
-    slug: str, first_requests: dict[str, Fault], sandbox: Sandbox, workdir: Path,
+    slug: str,
+    first_requests: dict[str, Fault],
+    sandbox: Sandbox,
+    workdir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """SIGKILL inside a step leaves what the run held; the next run names it, deletes it and succeeds."""
@@ -228,10 +256,25 @@ def test_leftovers_of_a_killed_run_are_reported_and_swept_by_the_next(
     _settled(sandbox)
     left = [item for item in ours(sandbox) if not item.startswith("open incident")]
     monkeypatch.chdir(workdir)
-    result = CliRunner().invoke(cli, [
-        "record", "--subdomain", sandbox.subdomain, "--token", sandbox.token,
-        "--from-email", sandbox.owner_email, "--api-url", sandbox.api_url,
-        "--events-url", sandbox.events_url, "--out", "recordings/latest", "-q"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "record",
+            "--subdomain",
+            sandbox.subdomain,
+            "--token",
+            sandbox.token,
+            "--from-email",
+            sandbox.owner_email,
+            "--api-url",
+            sandbox.api_url,
+            "--events-url",
+            sandbox.events_url,
+            "--out",
+            "recordings/latest",
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     if left:
         assert f"swept leftovers of an earlier run: {swept_report(left)}\n" in result.output

@@ -43,24 +43,39 @@ def test_official_client_completes_an_incident_lifecycle(sandbox: Sandbox) -> No
     """Create user, policy, service and integration; trigger, list, acknowledge, note, resolve, read."""
     # httpx2 takes an SSL context trusting only the sandbox's authority (a path is deprecated).
     verify = ssl.create_default_context(cafile=sandbox.ca_path)
-    rest = pagerduty.RestApiV2Client(sandbox.token, default_from=sandbox.owner_email,
-                                     base_url=sandbox.api_url, verify=verify)
+    rest = pagerduty.RestApiV2Client(
+        sandbox.token, default_from=sandbox.owner_email, base_url=sandbox.api_url, verify=verify
+    )
     owner = rest.find("users", sandbox.owner_email, attribute="email")
     assert owner is not None
-    user = rest.rpost("users", json={"type": "user", "name": "Official Client",
-                                     "email": "official.client@example.com"})
-    policy = rest.rpost("escalation_policies", json={
-        "type": "escalation_policy", "name": "Official client policy",
-        "escalation_rules": [{"escalation_delay_in_minutes": 10,
-                              "targets": [{"id": user["id"], "type": "user_reference"}]}]})
-    service = rest.rpost("services", json={
-        "type": "service", "name": "Official client service",
-        "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"}})
-    integration = rest.rpost(f"services/{service['id']}/integrations",
-                             json={"type": "events_api_v2_inbound_integration"})
+    user = rest.rpost(
+        "users", json={"type": "user", "name": "Official Client", "email": "official.client@example.com"}
+    )
+    policy = rest.rpost(
+        "escalation_policies",
+        json={
+            "type": "escalation_policy",
+            "name": "Official client policy",
+            "escalation_rules": [
+                {"escalation_delay_in_minutes": 10, "targets": [{"id": user["id"], "type": "user_reference"}]}
+            ],
+        },
+    )
+    service = rest.rpost(
+        "services",
+        json={
+            "type": "service",
+            "name": "Official client service",
+            "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+        },
+    )
+    integration = rest.rpost(
+        f"services/{service['id']}/integrations", json={"type": "events_api_v2_inbound_integration"}
+    )
 
-    events = pagerduty.EventsApiV2Client(integration["integration_key"],
-                                         base_url=sandbox.events_url, verify=verify)
+    events = pagerduty.EventsApiV2Client(
+        integration["integration_key"], base_url=sandbox.events_url, verify=verify
+    )
     assert events.trigger("Disk full on db-1", "db-1", dedup_key="official-1") == "official-1"
     incident = _wait_for_incident(rest, service["id"])
     assert (incident["title"], incident["status"]) == ("Disk full on db-1", "triggered")
@@ -75,8 +90,9 @@ def test_official_client_completes_an_incident_lifecycle(sandbox: Sandbox) -> No
     assert resolved["status"] == "resolved"
 
     entries = rest.list_all(f"incidents/{incident['id']}/log_entries")
-    assert {"trigger_log_entry", "acknowledge_log_entry", "annotate_log_entry",
-            "resolve_log_entry"} <= {e["type"] for e in entries}
+    assert {"trigger_log_entry", "acknowledge_log_entry", "annotate_log_entry", "resolve_log_entry"} <= {
+        e["type"] for e in entries
+    }
     assert rest.rget(f"log_entries/{entries[0]['id']}")["id"] == entries[0]["id"]
 
     rest.rdelete(service)

@@ -39,29 +39,65 @@ PLANTED = {
 def _settings(sb: Sandbox, out: Path, **overrides: str) -> Settings:
     values = {"subdomain": sb.subdomain, "token": sb.token, "from_email": sb.owner_email}
     values.update(overrides)
-    return build_settings(region="us", api_url=sb.api_url, events_url=sb.events_url, out=out,
-                          poll_timeout=10, **values)
+    return build_settings(
+        region="us", api_url=sb.api_url, events_url=sb.events_url, out=out, poll_timeout=10, **values
+    )
 
 
 def _api(sb: Sandbox, method: str, path: str, body: object = None) -> dict[str, object]:
-    response = requests.request(method, sb.api_url + path, json=body, timeout=5, headers={
-        "Authorization": f"Token token={sb.token}", "From": sb.owner_email,
-        "Accept": "application/vnd.pagerduty+json;version=2"})
+    response = requests.request(
+        method,
+        sb.api_url + path,
+        json=body,
+        timeout=5,
+        headers={
+            "Authorization": f"Token token={sb.token}",
+            "From": sb.owner_email,
+            "Accept": "application/vnd.pagerduty+json;version=2",
+        },
+    )
     response.raise_for_status()
     return response.json() if response.content else {}
 
 
 def _plant_leftovers(sb: Sandbox, *, description: str = "") -> dict[str, str]:
     """What a run killed with SIGKILL leaves behind: its user, policy and service."""
-    user = _api(sb, "POST", "/users", {"user": {"type": "user", "name": USER_NAME, "role": "user",
-                                                 "email": "leftover@example.com"}})["user"]
-    policy = _api(sb, "POST", "/escalation_policies", {"escalation_policy": {
-        "type": "escalation_policy", "name": POLICY_NAME, "escalation_rules": [{
-            "escalation_delay_in_minutes": 22,
-            "targets": [{"id": user["id"], "type": "user_reference"}]}]}})["escalation_policy"]
-    service = _api(sb, "POST", "/services", {"service": {
-        "type": "service", "name": SERVICE_NAME, "description": description,
-        "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"}}})["service"]
+    user = _api(
+        sb,
+        "POST",
+        "/users",
+        {"user": {"type": "user", "name": USER_NAME, "role": "user", "email": "leftover@example.com"}},
+    )["user"]
+    policy = _api(
+        sb,
+        "POST",
+        "/escalation_policies",
+        {
+            "escalation_policy": {
+                "type": "escalation_policy",
+                "name": POLICY_NAME,
+                "escalation_rules": [
+                    {
+                        "escalation_delay_in_minutes": 22,
+                        "targets": [{"id": user["id"], "type": "user_reference"}],
+                    }
+                ],
+            }
+        },
+    )["escalation_policy"]
+    service = _api(
+        sb,
+        "POST",
+        "/services",
+        {
+            "service": {
+                "type": "service",
+                "name": SERVICE_NAME,
+                "description": description,
+                "escalation_policy": {"id": policy["id"], "type": "escalation_policy_reference"},
+            }
+        },
+    )["service"]
     return {"user": user["id"], "escalation_policy": policy["id"], "service": service["id"]}
 
 
@@ -86,18 +122,21 @@ def planted() -> Iterator[Sandbox]:
 
 
 def test_record_sandbox_writes_one_cassette_per_step(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`harness record --sandbox` records all 29 steps, plus a manifest, and reports no drift."""
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
     out = tmp_path / "rec"
     # The empty account: zero drift against cassettes/ (see the comment on account="empty" above).
-    result = CliRunner().invoke(cli, ["record", "--sandbox", "--account", "empty", "--out", str(out),
-                                      "--fail-on", "info"])
+    result = CliRunner().invoke(
+        cli, ["record", "--sandbox", "--account", "empty", "--out", str(out), "--fail-on", "info"]
+    )
     assert result.exit_code == 0, result.output
     assert "drift against cassettes/: 0 breaking, 0 warning, 0 info" in result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [s.cassette for s in scenario.steps] + ["manifest.json"])
+        [s.cassette for s in scenario.steps] + ["manifest.json"]
+    )
     recording = load_recording(out)
     assert recording.manifest.sandbox is True
     assert [s.entry.slug for s in recording.steps] == [s.slug for s in scenario.steps]
@@ -116,12 +155,19 @@ def test_recording_replays_with_harness_replay(tmp_path: Path) -> None:
 
 
 def _encodings(value: str) -> set[str]:
-    return {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1],
-            base64.b64encode(value.encode()).decode()[:-4]}
+    return {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        base64.b64encode(value.encode()).decode()[:-4],
+    }
 
 
 def test_no_planted_secret_reaches_disk_in_any_encoding(
-    planted: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    planted: Sandbox,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Token, emails, names, phone, subdomain, keys and secrets in free text are all scrubbed."""
     description = f"Call {PLANTED['owner_name']} at {PLANTED['owner_phone']} or {PLANTED['owner_email']}"
@@ -137,8 +183,13 @@ def test_no_planted_secret_reaches_disk_in_any_encoding(
     out = tmp_path / "rec"
     record_scenario(settings=_settings(planted, out))
     assert len(keys) == 1 and len(next(iter(keys))) == 32
-    secrets = [*PLANTED.values(), "grace.hopper+harness-test@navy-secret.mil", "4158675309",
-               "navy-secret.mil", *keys]
+    secrets = [
+        *PLANTED.values(),
+        "grace.hopper+harness-test@navy-secret.mil",
+        "4158675309",
+        "navy-secret.mil",
+        *keys,
+    ]
     text = "\n".join(p.read_text() for p in sorted(out.iterdir()))
     for secret in secrets:
         for form in _encodings(secret):
@@ -162,9 +213,11 @@ def test_leftovers_of_a_killed_run_are_found_reported_and_swept(tmp_path: Path) 
     with Sandbox(account="empty", incident_delay=0.02) as sb:
         leftovers = _plant_leftovers(sb)
         result = record_scenario(settings=_settings(sb, tmp_path / "rec"))
-        assert result.swept == (f"service {leftovers['service']}",
-                                f"user {leftovers['user']} (reused, deleted at the end)",
-                                f"escalation_policy {leftovers['escalation_policy']}")
+        assert result.swept == (
+            f"service {leftovers['service']}",
+            f"user {leftovers['user']} (reused, deleted at the end)",
+            f"escalation_policy {leftovers['escalation_policy']}",
+        )
         assert _ours(sb) == []
 
 
@@ -182,19 +235,29 @@ def test_persistent_fault_mid_run_cleans_up_and_keeps_cassettes(tmp_path: Path) 
     assert [p.name for p in tmp_path.iterdir()] == ["accepted"]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"token": "wrongwrongwrongwrong"}, "the API token was refused (401)"),
-    ({"subdomain": "someone-else"}, "the API token belongs to another account"),
-    ({"from_email": "nobody@example.com"}, "the From email is not a user of this account"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"token": "wrongwrongwrongwrong"}, "the API token was refused (401)"),
+        ({"subdomain": "someone-else"}, "the API token belongs to another account"),
+        ({"from_email": "nobody@example.com"}, "the From email is not a user of this account"),
+    ],
+)
 def test_wrong_credentials_fail_before_anything_is_created(
-    tmp_path: Path, change: dict[str, str], message: str,
+    tmp_path: Path,
+    change: dict[str, str],
+    message: str,
 ) -> None:
     """Wrong token, subdomain or From email: exit 2 with the cause, and the account is untouched."""
     with Sandbox(account="empty") as sb:
-        args = {"--subdomain": sb.subdomain, "--token": sb.token, "--from-email": sb.owner_email,
-                "--api-url": sb.api_url, "--events-url": sb.events_url,
-                "--out": str(tmp_path / "rec")}
+        args = {
+            "--subdomain": sb.subdomain,
+            "--token": sb.token,
+            "--from-email": sb.owner_email,
+            "--api-url": sb.api_url,
+            "--events-url": sb.events_url,
+            "--out": str(tmp_path / "rec"),
+        }
         args.update({f"--{k.replace('_', '-')}": v for k, v in change.items()})
         result = CliRunner().invoke(cli, ["record", *[x for kv in args.items() for x in kv]])
         assert result.exit_code == 2, result.output
@@ -207,8 +270,19 @@ def test_wrong_credentials_fail_before_anything_is_created(
 def test_missing_token_is_exit_2_without_contacting_the_api(tmp_path: Path) -> None:
     """No token at all is a usage error naming the option and the environment variable."""
     result = CliRunner(env={"PAGERDUTY_API_TOKEN": None}).invoke(
-        cli, ["record", "--subdomain", "acme-co", "--from-email", "ops@example.com",
-              "--api-url", "http://127.0.0.1:9", "--out", str(tmp_path / "rec")])
+        cli,
+        [
+            "record",
+            "--subdomain",
+            "acme-co",
+            "--from-email",
+            "ops@example.com",
+            "--api-url",
+            "http://127.0.0.1:9",
+            "--out",
+            str(tmp_path / "rec"),
+        ],
+    )
     assert result.exit_code == 2
     assert "error: no PagerDuty API token" in result.output
     assert "PAGERDUTY_API_TOKEN" in result.output
@@ -216,9 +290,22 @@ def test_missing_token_is_exit_2_without_contacting_the_api(tmp_path: Path) -> N
 
 def test_verbose_output_shows_requests_scrubbed(planted: Sandbox, tmp_path: Path) -> None:
     """`-v` prints every request with its headers and body, with placeholders instead of secrets."""
-    args = ["record", "-v", "--subdomain", planted.subdomain, "--token", planted.token,
-            "--from-email", planted.owner_email, "--api-url", planted.api_url,
-            "--events-url", planted.events_url, "--out", str(tmp_path / "rec")]
+    args = [
+        "record",
+        "-v",
+        "--subdomain",
+        planted.subdomain,
+        "--token",
+        planted.token,
+        "--from-email",
+        planted.owner_email,
+        "--api-url",
+        planted.api_url,
+        "--events-url",
+        planted.events_url,
+        "--out",
+        str(tmp_path / "rec"),
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "Authorization: Token token=" in result.output

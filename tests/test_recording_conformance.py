@@ -36,9 +36,18 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Recording:
     """The whole scenario recorded once, in this test run, on a busy sandbox account at work."""
     out = tmp_path_factory.mktemp("fresh") / "rec"
     with Sandbox(incident_delay=0.02, account="busy", seed=8, activity_interval=0.05) as sb:
-        record_scenario(settings=build_settings(
-            region="us", api_url=sb.api_url, events_url=sb.events_url, out=out, poll_timeout=10,
-            subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email))
+        record_scenario(
+            settings=build_settings(
+                region="us",
+                api_url=sb.api_url,
+                events_url=sb.events_url,
+                out=out,
+                poll_timeout=10,
+                subdomain=sb.subdomain,
+                token=sb.token,
+                from_email=sb.owner_email,
+            )
+        )
     return load_recording(out)
 
 
@@ -50,10 +59,13 @@ def _base_url(recording: Recording, uri: str) -> str:
 
 def _step_problems(recording: Recording, slug: str) -> list[str]:
     """Each problem of one step's interactions, prefixed by the interaction's number in it."""
-    return [f"#{number} {problem}"
-            for number, interaction in enumerate(recording.step(slug).interactions, start=1)
-            for problem in specs.validate_interaction(
-                interaction, base_url=_base_url(recording, str(interaction["request"]["uri"])))]
+    return [
+        f"#{number} {problem}"
+        for number, interaction in enumerate(recording.step(slug).interactions, start=1)
+        for problem in specs.validate_interaction(
+            interaction, base_url=_base_url(recording, str(interaction["request"]["uri"]))
+        )
+    ]
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -84,15 +96,31 @@ def _created_as_ok(interaction: Interaction) -> None:
     interaction["response"]["status"] = {"code": 200, "message": "OK"}
 
 
-@pytest.mark.parametrize(("slug", "number", "change", "problem"), [
-    ("get-incident", 2, _open_incident,
-     "response body /incident/status: 'open' is not one of ['triggered', 'acknowledged', 'resolved']"),
-    ("acknowledge-incident", 1, _without_from, "request header From: required but missing"),
-    ("create-service", 1, _created_as_ok,
-     "response status: 200 is not documented (only 201, 400, 401, 402, 403)"),
-], ids=["response-value", "request-header", "response-status"])
+@pytest.mark.parametrize(
+    ("slug", "number", "change", "problem"),
+    [
+        (
+            "get-incident",
+            2,
+            _open_incident,
+            "response body /incident/status: 'open' is not one of ['triggered', 'acknowledged', 'resolved']",
+        ),
+        ("acknowledge-incident", 1, _without_from, "request header From: required but missing"),
+        (
+            "create-service",
+            1,
+            _created_as_ok,
+            "response status: 200 is not documented (only 201, 400, 401, 402, 403)",
+        ),
+    ],
+    ids=["response-value", "request-header", "response-status"],
+)
 def test_check_finds_one_changed_interaction_in_a_recording(
-    tmp_path: Path, slug: str, number: int, change: Callable[[Interaction], None], problem: str,
+    tmp_path: Path,
+    slug: str,
+    number: int,
+    change: Callable[[Interaction], None],
+    problem: str,
 ) -> None:
     """A copy of the accepted recording with one interaction changed fails there, and only there."""
     copy = tmp_path / "rec"
@@ -119,20 +147,34 @@ def busy_account() -> Iterator[tuple[Sandbox, requests.Session]]:
         yield sb, session
 
 
-def _pages(sb: Sandbox, session: requests.Session, path: str, params: dict[str, str]
-           ) -> list[requests.Response]:
+def _pages(
+    sb: Sandbox, session: requests.Session, path: str, params: dict[str, str]
+) -> list[requests.Response]:
     """Every page (100 items) of an account-wide list."""
     pages: list[requests.Response] = []
     while not pages or pages[-1].json()["more"]:
-        pages.append(session.get(f"{sb.api_url}{path}", timeout=10,
-                                 params={**params, "limit": "100", "offset": str(100 * len(pages))}))
+        pages.append(
+            session.get(
+                f"{sb.api_url}{path}",
+                timeout=10,
+                params={**params, "limit": "100", "offset": str(100 * len(pages))},
+            )
+        )
     return pages
 
 
 def _problems(path: str, answers: list[requests.Response]) -> list[str]:
-    return [f"{answer.url}: {problem}" for answer in answers
-            for problem in specs.validate_response(method="GET", path=path, status=answer.status_code,
-                                                   headers=dict(answer.headers), body=answer.content)]
+    return [
+        f"{answer.url}: {problem}"
+        for answer in answers
+        for problem in specs.validate_response(
+            method="GET",
+            path=path,
+            status=answer.status_code,
+            headers=dict(answer.headers),
+            body=answer.content,
+        )
+    ]
 
 
 def _stamp(moment: datetime) -> str:
@@ -146,17 +188,22 @@ ACCOUNT_WIDE = {
     "services": ("/services", {}),
     "incidents": ("/incidents", {"date_range": "all", "include[]": "conference_bridge"}),
     "incidents-last-month": ("/incidents", {}),
-    "notifications-recent": ("/notifications", {"since": _stamp(NOW - timedelta(days=89)),
-                                                "until": _stamp(NOW + timedelta(hours=1))}),
-    "notifications-older": ("/notifications", {"since": _stamp(NOW - timedelta(days=178)),
-                                               "until": _stamp(NOW - timedelta(days=89))}),
+    "notifications-recent": (
+        "/notifications",
+        {"since": _stamp(NOW - timedelta(days=89)), "until": _stamp(NOW + timedelta(hours=1))},
+    ),
+    "notifications-older": (
+        "/notifications",
+        {"since": _stamp(NOW - timedelta(days=178)), "until": _stamp(NOW - timedelta(days=89))},
+    ),
     "log-entries-last-month": ("/log_entries", {"include[]": "channels"}),
 }
 
 
 @pytest.mark.parametrize("name", list(ACCOUNT_WIDE))
 def test_busy_account_wide_reads_conform(
-    busy_account: tuple[Sandbox, requests.Session], name: str,
+    busy_account: tuple[Sandbox, requests.Session],
+    name: str,
 ) -> None:
     """Every page of each account-wide list of a busy account passes the check."""
     sb, session = busy_account
@@ -178,19 +225,25 @@ def test_busy_log_entries_of_every_type_conform(busy_account: tuple[Sandbox, req
     assert len(first_of_type) == 18
     holding = sorted({number for number, _ in first_of_type.values()})
     assert _problems("/log_entries", [pages[n] for n in holding]) == []
-    singles = {entry_id: session.get(f"{sb.api_url}/log_entries/{entry_id}", timeout=10,
-                                     params={"include[]": "channels"})
-               for _, entry_id in first_of_type.values()}
-    assert [p for entry_id, answer in singles.items()
-            for p in _problems(f"/log_entries/{entry_id}", [answer])] == []
+    singles = {
+        entry_id: session.get(
+            f"{sb.api_url}/log_entries/{entry_id}", timeout=10, params={"include[]": "channels"}
+        )
+        for _, entry_id in first_of_type.values()
+    }
+    assert [
+        p for entry_id, answer in singles.items() for p in _problems(f"/log_entries/{entry_id}", [answer])
+    ] == []
 
 
 def test_busy_incident_reads_conform(busy_account: tuple[Sandbox, requests.Session]) -> None:
     """Each open incident, its notes and its log entries, and a few resolved ones, pass the check."""
     sb, session = busy_account
     incidents: list[dict[str, Any]] = [
-        i for page in _pages(sb, session, "/incidents", {"date_range": "all"})
-        for i in page.json()["incidents"]]
+        i
+        for page in _pages(sb, session, "/incidents", {"date_range": "all"})
+        for i in page.json()["incidents"]
+    ]
     chosen = [i for i in incidents if i["status"] != "resolved"] + incidents[:10]
     problems = []
     for incident in chosen:

@@ -81,19 +81,31 @@ def test_changed_status_fails_the_notebook_assertion(copy: Path) -> None:
     assert "answered 200, the step expects 201" in result.output
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (lambda d: (d / "09-list-incidents.yaml").write_text("interactions:\n- request: {uri: [\n"),
-     "09-list-incidents.yaml: invalid YAML at line"),
-    (lambda d: (d / "09-list-incidents.yaml").unlink(), "09-list-incidents.yaml: file is missing"),
-    (lambda d: (d / "09-list-incidents.yaml").write_bytes(b"\x00\xff\xfe binary"),
-     "09-list-incidents.yaml: not UTF-8 text"),
-    (lambda d: (d / "09-list-incidents.yaml").write_text("- just a list\n"),
-     "09-list-incidents.yaml: not a vcrpy cassette"),
-    (lambda d: (d / "manifest.json").write_text(
-        (d / "manifest.json").read_text().replace('"format_version": 1', '"format_version": 7')),
-     "manifest format version 7 is not supported"),
-    (lambda d: (d / "manifest.json").write_text("{"), "manifest.json: invalid JSON at line 1"),
-])
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda d: (d / "09-list-incidents.yaml").write_text("interactions:\n- request: {uri: [\n"),
+            "09-list-incidents.yaml: invalid YAML at line",
+        ),
+        (lambda d: (d / "09-list-incidents.yaml").unlink(), "09-list-incidents.yaml: file is missing"),
+        (
+            lambda d: (d / "09-list-incidents.yaml").write_bytes(b"\x00\xff\xfe binary"),
+            "09-list-incidents.yaml: not UTF-8 text",
+        ),
+        (
+            lambda d: (d / "09-list-incidents.yaml").write_text("- just a list\n"),
+            "09-list-incidents.yaml: not a vcrpy cassette",
+        ),
+        (
+            lambda d: (d / "manifest.json").write_text(
+                (d / "manifest.json").read_text().replace('"format_version": 1', '"format_version": 7')
+            ),
+            "manifest format version 7 is not supported",
+        ),
+        (lambda d: (d / "manifest.json").write_text("{"), "manifest.json: invalid JSON at line 1"),
+    ],
+)
 def test_damaged_input_is_exit_2_with_one_line_cause(copy: Path, damage: Any, message: str) -> None:
     """Truncated, missing, binary or wrong-version files: exit 2, the cause, no traceback."""
     damage(copy)

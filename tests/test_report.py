@@ -24,17 +24,44 @@ REPORT = DriftReport(
     candidate=Path("recordings/latest"),
     steps=("list-incidents", "create-note", "delete-service"),
     changes=(
-        Change("list-incidents", LIST, "response.body.incidents[].urgency", "field-removed",
-               Severity.BREAKING, "string", None, "field removed (was string)"),
-        Change("list-incidents", LIST, "response.body.incidents[].status", "enum-value-added",
-               Severity.WARNING, "triggered", "resolved, triggered",
-               "new value 'resolved' (before: triggered)"),
-        Change("create-note", NOTE, "response.headers.location", "header-added", Severity.INFO,
-               None, "present", "new response header"),
+        Change(
+            "list-incidents",
+            LIST,
+            "response.body.incidents[].urgency",
+            "field-removed",
+            Severity.BREAKING,
+            "string",
+            None,
+            "field removed (was string)",
+        ),
+        Change(
+            "list-incidents",
+            LIST,
+            "response.body.incidents[].status",
+            "enum-value-added",
+            Severity.WARNING,
+            "triggered",
+            "resolved, triggered",
+            "new value 'resolved' (before: triggered)",
+        ),
+        Change(
+            "create-note",
+            NOTE,
+            "response.headers.location",
+            "header-added",
+            Severity.INFO,
+            None,
+            "present",
+            "new response header",
+        ),
     ),
 )
-EMPTY = DriftReport(baseline=Path("cassettes"), candidate=Path("recordings/latest"),
-                    steps=("list-incidents", "create-note"), changes=())
+EMPTY = DriftReport(
+    baseline=Path("cassettes"),
+    candidate=Path("recordings/latest"),
+    steps=("list-incidents", "create-note"),
+    changes=(),
+)
 
 
 def test_json_holds_the_summary_and_every_change() -> None:
@@ -44,17 +71,39 @@ def test_json_holds_the_summary_and_every_change() -> None:
     assert json.loads(text) == {
         "summary": {"breaking": 1, "warning": 1, "info": 1},
         "changes": [
-            {"step": "list-incidents", "interaction": LIST,
-             "location": "response.body.incidents[].urgency", "kind": "field-removed",
-             "severity": "breaking", "before": "string", "after": None,
-             "message": "field removed (was string)", "documented": None},
-            {"step": "list-incidents", "interaction": LIST,
-             "location": "response.body.incidents[].status", "kind": "enum-value-added",
-             "severity": "warning", "before": "triggered", "after": "resolved, triggered",
-             "message": "new value 'resolved' (before: triggered)", "documented": None},
-            {"step": "create-note", "interaction": NOTE, "location": "response.headers.location",
-             "kind": "header-added", "severity": "info", "before": None, "after": "present",
-             "message": "new response header", "documented": None},
+            {
+                "step": "list-incidents",
+                "interaction": LIST,
+                "location": "response.body.incidents[].urgency",
+                "kind": "field-removed",
+                "severity": "breaking",
+                "before": "string",
+                "after": None,
+                "message": "field removed (was string)",
+                "documented": None,
+            },
+            {
+                "step": "list-incidents",
+                "interaction": LIST,
+                "location": "response.body.incidents[].status",
+                "kind": "enum-value-added",
+                "severity": "warning",
+                "before": "triggered",
+                "after": "resolved, triggered",
+                "message": "new value 'resolved' (before: triggered)",
+                "documented": None,
+            },
+            {
+                "step": "create-note",
+                "interaction": NOTE,
+                "location": "response.headers.location",
+                "kind": "header-added",
+                "severity": "info",
+                "before": None,
+                "after": "present",
+                "message": "new response header",
+                "documented": None,
+            },
         ],
     }
 
@@ -62,7 +111,9 @@ def test_json_holds_the_summary_and_every_change() -> None:
 def test_json_of_an_empty_report() -> None:
     """With no drift the JSON report has zero counts and an empty change list."""
     assert json.loads(render(EMPTY, fmt="json")) == {
-        "summary": {"breaking": 0, "warning": 0, "info": 0}, "changes": []}
+        "summary": {"breaking": 0, "warning": 0, "info": 0},
+        "changes": [],
+    }
 
 
 def test_text_groups_changes_by_step_then_interaction() -> None:
@@ -86,7 +137,8 @@ def test_text_groups_changes_by_step_then_interaction() -> None:
 def test_text_of_an_empty_report_says_no_drift() -> None:
     """With no drift the text report is the summary line and 'No drift.'."""
     assert render(EMPTY, fmt="text") == (
-        "Drift from cassettes to recordings/latest: 0 breaking, 0 warning, 0 info\n\nNo drift.\n")
+        "Drift from cassettes to recordings/latest: 0 breaking, 0 warning, 0 info\n\nNo drift.\n"
+    )
 
 
 def test_text_is_coloured_only_when_asked() -> None:
@@ -132,13 +184,24 @@ def test_markdown_is_a_summary_table_and_a_section_per_step() -> None:
 
 def test_markdown_escapes_pipes_in_cells() -> None:
     """A pipe in a request line or a message cannot break the table."""
-    change = Change("list-incidents", "#1 GET /incidents?q=a|b", "response.status",
-                    "status-changed", Severity.BREAKING, "200", "404", "was 200 | now 404")
-    report = DriftReport(baseline=Path("a"), candidate=Path("b"), steps=("list-incidents",),
-                         changes=(change,))
+    change = Change(
+        "list-incidents",
+        "#1 GET /incidents?q=a|b",
+        "response.status",
+        "status-changed",
+        Severity.BREAKING,
+        "200",
+        "404",
+        "was 200 | now 404",
+    )
+    report = DriftReport(
+        baseline=Path("a"), candidate=Path("b"), steps=("list-incidents",), changes=(change,)
+    )
     row = render(report, fmt="markdown").splitlines()[-1]
-    assert row == ("| breaking | status-changed | `#1 GET /incidents?q=a\\|b` | `response.status` "
-                   "| was 200 \\| now 404 |")
+    assert row == (
+        "| breaking | status-changed | `#1 GET /incidents?q=a\\|b` | `response.status` "
+        "| was 200 \\| now 404 |"
+    )
 
 
 def test_markdown_of_an_empty_report_says_no_drift() -> None:
@@ -156,34 +219,44 @@ def test_junit_has_one_test_case_per_step_and_fails_at_the_threshold() -> None:
     text = render(REPORT, fmt="junit")
     assert text.startswith("<?xml version='1.0' encoding='utf-8'?>\n")
     root = ET.fromstring(text)
-    assert (root.tag, root.attrib) == ("testsuites",
-                                       {"name": "harness drift", "tests": "3", "failures": "1"})
+    assert (root.tag, root.attrib) == ("testsuites", {"name": "harness drift", "tests": "3", "failures": "1"})
     (suite,) = root
-    assert suite.attrib == {"name": "harness drift", "tests": "3", "failures": "1",
-                            "errors": "0", "skipped": "0"}
+    assert suite.attrib == {
+        "name": "harness drift",
+        "tests": "3",
+        "failures": "1",
+        "errors": "0",
+        "skipped": "0",
+    }
     cases = _cases(text)
     assert list(cases) == ["list-incidents", "create-note", "delete-service"]
     assert {case.attrib["classname"] for case in cases.values()} == {"harness.drift"}
     failure = cases["list-incidents"].find("failure")
     assert failure is not None
     assert failure.attrib == {"type": "drift", "message": "1 change(s) at or above breaking"}
-    assert failure.text == (f"breaking field-removed {LIST} response.body.incidents[].urgency: "
-                            "field removed (was string)")
+    assert failure.text == (
+        f"breaking field-removed {LIST} response.body.incidents[].urgency: field removed (was string)"
+    )
     assert cases["list-incidents"].findtext("system-out") == (
         f"warning enum-value-added {LIST} response.body.incidents[].status: "
-        "new value 'resolved' (before: triggered)")
+        "new value 'resolved' (before: triggered)"
+    )
     assert cases["create-note"].find("failure") is None
     assert cases["create-note"].findtext("system-out") == (
-        f"info header-added {NOTE} response.headers.location: new response header")
+        f"info header-added {NOTE} response.headers.location: new response header"
+    )
     assert list(cases["delete-service"]) == []
 
 
-@pytest.mark.parametrize(("fail_on", "failed"), [
-    ("breaking", ["list-incidents"]),
-    ("warning", ["list-incidents"]),
-    ("info", ["list-incidents", "create-note"]),
-    ("never", []),
-])
+@pytest.mark.parametrize(
+    ("fail_on", "failed"),
+    [
+        ("breaking", ["list-incidents"]),
+        ("warning", ["list-incidents"]),
+        ("info", ["list-incidents", "create-note"]),
+        ("never", []),
+    ],
+)
 def test_junit_failures_follow_fail_on(fail_on: str, failed: list[str]) -> None:
     """The JUnit failures are exactly the steps with a change at or above --fail-on."""
     cases = _cases(render(REPORT, fmt="junit", fail_on=fail_on))
@@ -207,29 +280,62 @@ def test_json_of_a_computed_report(tmp_path: Path) -> None:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["interactions"][0]["response"]["status"] = {"code": 200, "message": "OK"}
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    report = compute_drift(baseline=load_recording(BASELINE),
-                           candidate=load_recording(candidate))
+    report = compute_drift(baseline=load_recording(BASELINE), candidate=load_recording(candidate))
     assert json.loads(render(report, fmt="json")) == {
         "summary": {"breaking": 1, "warning": 0, "info": 0},
-        "changes": [{"step": "create-note", "interaction": NOTE, "location": "response.status",
-                     "kind": "status-changed", "severity": "breaking", "before": "201",
-                     "after": "200", "message": "status changed from 201 to 200", "documented": None}],
+        "changes": [
+            {
+                "step": "create-note",
+                "interaction": NOTE,
+                "location": "response.status",
+                "kind": "status-changed",
+                "severity": "breaking",
+                "before": "201",
+                "after": "200",
+                "message": "status changed from 201 to 200",
+                "documented": None,
+            }
+        ],
     }
 
 
 MARKED = DriftReport(
-    baseline=Path("cassettes"), candidate=Path("recordings/latest"), steps=("list-notifications",),
+    baseline=Path("cassettes"),
+    candidate=Path("recordings/latest"),
+    steps=("list-notifications",),
     changes=(
-        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].type",
-               "enum-value-added", Severity.WARNING, "email_notification",
-               "email_notification, whatsapp_notification",
-               "new value 'whatsapp_notification' (before: email_notification)", documented=False),
-        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].type",
-               "variant-removed", Severity.WARNING, "email_notification, sms_notification",
-               "email_notification", "no longer seen: 'sms_notification' (now: email_notification)"),
-        Change("list-notifications", "#1 GET /notifications", "response.body.notifications[].user",
-               "field-added", Severity.INFO, None, "object", "field added (object)",
-               documented=True),
+        Change(
+            "list-notifications",
+            "#1 GET /notifications",
+            "response.body.notifications[].type",
+            "enum-value-added",
+            Severity.WARNING,
+            "email_notification",
+            "email_notification, whatsapp_notification",
+            "new value 'whatsapp_notification' (before: email_notification)",
+            documented=False,
+        ),
+        Change(
+            "list-notifications",
+            "#1 GET /notifications",
+            "response.body.notifications[].type",
+            "variant-removed",
+            Severity.WARNING,
+            "email_notification, sms_notification",
+            "email_notification",
+            "no longer seen: 'sms_notification' (now: email_notification)",
+        ),
+        Change(
+            "list-notifications",
+            "#1 GET /notifications",
+            "response.body.notifications[].user",
+            "field-added",
+            Severity.INFO,
+            None,
+            "object",
+            "field added (object)",
+            documented=True,
+        ),
     ),
     notes=("the baseline does not list the scenario's own items",),
 )
@@ -240,13 +346,17 @@ def test_every_format_says_whether_a_change_is_documented() -> None:
     changes = json.loads(render(MARKED, fmt="json"))["changes"]
     assert [c["documented"] for c in changes] == [False, None, True]
     text = render(MARKED, fmt="text")
-    assert ("    warning   enum-value-added         response.body.notifications[].type: "
-            "new value 'whatsapp_notification' (before: email_notification) [UNDOCUMENTED]\n") in text
+    assert (
+        "    warning   enum-value-added         response.body.notifications[].type: "
+        "new value 'whatsapp_notification' (before: email_notification) [UNDOCUMENTED]\n"
+    ) in text
     assert ("no longer seen: 'sms_notification' (now: email_notification)\n") in text
     assert "field added (object) [documented]\n" in text
     markdown = render(MARKED, fmt="markdown")
-    assert ("| `response.body.notifications[].type` | new value 'whatsapp_notification' "
-            "(before: email_notification) [UNDOCUMENTED] |\n") in markdown
+    assert (
+        "| `response.body.notifications[].type` | new value 'whatsapp_notification' "
+        "(before: email_notification) [UNDOCUMENTED] |\n"
+    ) in markdown
     junit = render(MARKED, fmt="junit", fail_on="warning")
     assert "new value 'whatsapp_notification' (before: email_notification) [UNDOCUMENTED]" in junit
 
@@ -254,7 +364,9 @@ def test_every_format_says_whether_a_change_is_documented() -> None:
 def test_text_and_markdown_carry_the_report_notes() -> None:
     """A note on how the comparison was made ends the text report and the Markdown one."""
     assert render(MARKED, fmt="text").endswith(
-        "\nnote: the baseline does not list the scenario's own items\n")
+        "\nnote: the baseline does not list the scenario's own items\n"
+    )
     assert render(MARKED, fmt="markdown").endswith(
-        "\n\n> the baseline does not list the scenario's own items\n")
+        "\n\n> the baseline does not list the scenario's own items\n"
+    )
     assert "note" not in json.loads(render(MARKED, fmt="json"))

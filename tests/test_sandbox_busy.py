@@ -32,20 +32,49 @@ from harness.settings import build_settings
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 # The spec's enums (REST openapiv3.json: ContactMethod.type, Notification.type, LogEntry.type,
 # Integration.type), plus link_log_entry, which live accounts have (departure link-log-entry).
-CONTACT_METHOD_TYPES = {"email_contact_method", "phone_contact_method", "sms_contact_method",
-                        "push_notification_contact_method", "whatsapp_contact_method"}
-NOTIFICATION_TYPES = {"email_notification", "sms_notification", "phone_notification",
-                      "push_notification"}
-LOG_ENTRY_TYPES = {f"{kind}_log_entry" for kind in (
-    "acknowledge", "annotate", "assign", "delegate", "escalate", "exhaust_escalation_path", "notify",
-    "reach_ack_limit", "reach_trigger_limit", "repeat_escalation_path", "resolve", "snooze",
-    "trigger", "unacknowledge", "urgency_change", "field_value_change",
-    "custom_field_value_change", "link")}
-INTEGRATION_TYPES = {"aws_cloudwatch_inbound_integration", "cloudkick_inbound_integration",
-                     "event_transformer_api_inbound_integration", "generic_email_inbound_integration",
-                     "generic_events_api_inbound_integration", "keynote_inbound_integration",
-                     "nagios_inbound_integration", "pingdom_inbound_integration",
-                     "sql_monitor_inbound_integration", "events_api_v2_inbound_integration"}
+CONTACT_METHOD_TYPES = {
+    "email_contact_method",
+    "phone_contact_method",
+    "sms_contact_method",
+    "push_notification_contact_method",
+    "whatsapp_contact_method",
+}
+NOTIFICATION_TYPES = {"email_notification", "sms_notification", "phone_notification", "push_notification"}
+LOG_ENTRY_TYPES = {
+    f"{kind}_log_entry"
+    for kind in (
+        "acknowledge",
+        "annotate",
+        "assign",
+        "delegate",
+        "escalate",
+        "exhaust_escalation_path",
+        "notify",
+        "reach_ack_limit",
+        "reach_trigger_limit",
+        "repeat_escalation_path",
+        "resolve",
+        "snooze",
+        "trigger",
+        "unacknowledge",
+        "urgency_change",
+        "field_value_change",
+        "custom_field_value_change",
+        "link",
+    )
+}
+INTEGRATION_TYPES = {
+    "aws_cloudwatch_inbound_integration",
+    "cloudkick_inbound_integration",
+    "event_transformer_api_inbound_integration",
+    "generic_email_inbound_integration",
+    "generic_events_api_inbound_integration",
+    "keynote_inbound_integration",
+    "nagios_inbound_integration",
+    "pingdom_inbound_integration",
+    "sql_monitor_inbound_integration",
+    "events_api_v2_inbound_integration",
+}
 
 
 def _stamp(moment: datetime) -> str:
@@ -58,8 +87,12 @@ class Pd:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Token token={sandbox.token}",
-                                     "Accept": "application/vnd.pagerduty+json;version=2"})
+        self.session.headers.update(
+            {
+                "Authorization": f"Token token={sandbox.token}",
+                "Accept": "application/vnd.pagerduty+json;version=2",
+            }
+        )
 
     def get(self, path: str, **params: Any) -> Any:
         answer = self.session.get(self.sandbox.api_url + path, params=params, timeout=10)
@@ -112,13 +145,18 @@ def test_sandbox_exposes_its_seed_and_draws_one_when_none_is_given() -> None:
     assert Sandbox(account="empty").seed is None
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"account": "crowded"}, "There is no 'crowded' account."),
-    ({"account": "empty", "seed": 3},
-     "A seed only shapes the busy account; the empty one has nothing to generate."),
-    ({"seed": 1_000_000}, "Seed 1000000 is out of range."),
-    ({"activity_interval": 0.0}, "The activity interval must be positive."),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"account": "crowded"}, "There is no 'crowded' account."),
+        (
+            {"account": "empty", "seed": 3},
+            "A seed only shapes the busy account; the empty one has nothing to generate.",
+        ),
+        ({"seed": 1_000_000}, "Seed 1000000 is out of range."),
+        ({"activity_interval": 0.0}, "The activity interval must be positive."),
+    ],
+)
 def test_bad_account_options_are_refused(options: dict[str, Any], message: str) -> None:
     """An unknown account, a seed for the empty one, a seed out of range, a zero interval."""
     with pytest.raises(ConfigError) as raised:
@@ -143,8 +181,14 @@ def test_every_status_urgency_and_documented_type_appears(still: Sandbox) -> Non
     """Each status at each open urgency, every contact method, log entry, notification, integration."""
     snap = still.account.snapshot()
     statuses = {(i.status, i.urgency) for i in snap.incidents.values()}
-    assert {("triggered", "high"), ("triggered", "low"), ("acknowledged", "high"),
-            ("acknowledged", "low"), ("resolved", "high"), ("resolved", "low")} <= statuses
+    assert {
+        ("triggered", "high"),
+        ("triggered", "low"),
+        ("acknowledged", "high"),
+        ("acknowledged", "low"),
+        ("resolved", "high"),
+        ("resolved", "low"),
+    } <= statuses
     assert {m.type for u in snap.users.values() for m in u.contact_methods} == CONTACT_METHOD_TYPES
     assert {e.type for e in snap.log_entries.values()} == LOG_ENTRY_TYPES
     assert {n.type for n in snap.notifications.values()} == NOTIFICATION_TYPES
@@ -158,33 +202,52 @@ def test_every_status_urgency_and_documented_type_appears(still: Sandbox) -> Non
 def test_free_text_names_people_and_holds_contact_details(still: Sandbox) -> None:
     """Titles, notes and alert details carry names, emails, phones, hosts, IPs and URLs with tokens."""
     snap = still.account.snapshot()
-    text = "\n".join([*(i.title for i in snap.incidents.values()),
-                      *(n.content for n in snap.notes.values()),
-                      *(json.dumps(a.details) for a in snap.alerts.values())])
+    text = "\n".join(
+        [
+            *(i.title for i in snap.incidents.values()),
+            *(n.content for n in snap.notes.values()),
+            *(json.dumps(a.details) for a in snap.alerts.values()),
+        ]
+    )
     names = [u.name for u in snap.users.values() if u.id != still.account.owner_id]
     assert sum(name in text for name in names) >= len(names) // 2
     assert sum(u.email in text for u in snap.users.values()) >= 5
     for pattern in ("?token=", "api_key=", "access_token=", "https://", "zoom.us/j/"):
         assert pattern in text, pattern
-    phones = [(m.country_code, m.address) for u in snap.users.values() for m in u.contact_methods
-              if m.type == "phone_contact_method" and m.country_code == 1]
+    phones = [
+        (m.country_code, m.address)
+        for u in snap.users.values()
+        for m in u.contact_methods
+        if m.type == "phone_contact_method" and m.country_code == 1
+    ]
     written = Counter()
     for _, digits in phones:
         area, exchange, line = digits[:3], digits[3:6], digits[6:]
-        for form, shown in (("bare", digits), ("spaced", f"{area} {exchange} {line}"),
-                            ("dotted", f"{area}.{exchange}.{line}"),
-                            ("dashed", f"{area}-{exchange}-{line}"),
-                            ("parenthesised", f"({area}) {exchange}-{line}"),
-                            ("international", f"+1 {area} {exchange} {line}")):
+        for form, shown in (
+            ("bare", digits),
+            ("spaced", f"{area} {exchange} {line}"),
+            ("dotted", f"{area}.{exchange}.{line}"),
+            ("dashed", f"{area}-{exchange}-{line}"),
+            ("parenthesised", f"({area}) {exchange}-{line}"),
+            ("international", f"+1 {area} {exchange} {line}"),
+        ):
             written[form] += shown in text
-    assert all(written[form] for form in ("bare", "spaced", "dotted", "dashed", "parenthesised",
-                                           "international")), written
+    assert all(
+        written[form] for form in ("bare", "spaced", "dotted", "dashed", "parenthesised", "international")
+    ), written
 
 
 def _shape(node: Any, path: str = "") -> set[tuple[str, str]]:
     """Every key path in a JSON value with its JSON type; list items share the path `[]`."""
-    kind = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-            float: "number", type(None): "null"}[type(node)]
+    kind = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }[type(node)]
     found = {(path, kind)}
     if isinstance(node, dict):
         for key, value in node.items():
@@ -204,8 +267,9 @@ def _answers(pd: Pd) -> dict[str, Any]:
     """
     now = datetime.now(UTC)
     incidents = pd.every("/incidents", "incidents", date_range="all")
-    entries = pd.every("/log_entries", "log_entries", since=_stamp(now - timedelta(days=181)),
-                       **{"include[]": "channels"})
+    entries = pd.every(
+        "/log_entries", "log_entries", since=_stamp(now - timedelta(days=181)), **{"include[]": "channels"}
+    )
     of_each_kind = {(e["type"], *sorted(e)): e["incident"]["id"] for e in reversed(entries)}
     some = sorted({*of_each_kind.values(), *(i["id"] for i in incidents if i["status"] != "resolved")})
     users = pd.every("/users", "users")
@@ -216,37 +280,52 @@ def _answers(pd: Pd) -> dict[str, Any]:
         "escalation_policies": pd.every("/escalation_policies", "escalation_policies"),
         "incidents": incidents,
         # One page's items are covered by the whole list above; here its pagination keys.
-        "count": {key: value for key, value in pd.get("/incidents", limit=1, total="true").items()
-                  if key != "incidents"},
-        "incident": [pd.get(f"/incidents/{i['id']}", **{"include[]": "conference_bridge"})
-                     for i in incidents],
+        "count": {
+            key: value
+            for key, value in pd.get("/incidents", limit=1, total="true").items()
+            if key != "incidents"
+        },
+        "incident": [
+            pd.get(f"/incidents/{i['id']}", **{"include[]": "conference_bridge"}) for i in incidents
+        ],
         "notes": [pd.get(f"/incidents/{i['id']}/notes") for i in incidents],
         "incident-log-entries": [pd.get(f"/incidents/{i}/log_entries") for i in some],
         "log_entries": entries,
-        "notifications": [pd.every("/notifications", "notifications", since=_stamp(since),
-                                   until=_stamp(since + timedelta(days=89)))
-                          for since in (now - timedelta(days=178), now - timedelta(days=89))],
+        "notifications": [
+            pd.every(
+                "/notifications",
+                "notifications",
+                since=_stamp(since),
+                until=_stamp(since + timedelta(days=89)),
+            )
+            for since in (now - timedelta(days=178), now - timedelta(days=89))
+        ],
     }
 
 
 def test_two_seeds_differ_in_data_but_not_in_the_shape_of_any_answer() -> None:
     """Every answer has the same key paths and JSON types whichever people and history it holds."""
-    with Sandbox(seed=11, activity_interval=None) as one, \
-            Sandbox(seed=12, activity_interval=None) as two:
+    with Sandbox(seed=11, activity_interval=None) as one, Sandbox(seed=12, activity_interval=None) as two:
         first, second = _answers(Pd(one)), _answers(Pd(two))
     assert first != second
     for name in first:
         assert _shape(first[name]) == _shape(second[name]), name
 
 
-@pytest.mark.parametrize(("path", "key", "params"), [
-    ("/incidents", "incidents", {"date_range": "all"}),
-    ("/log_entries", "log_entries", {}),
-    ("/users", "users", {}),
-    ("/services", "services", {}),
-])
+@pytest.mark.parametrize(
+    ("path", "key", "params"),
+    [
+        ("/incidents", "incidents", {"date_range": "all"}),
+        ("/log_entries", "log_entries", {}),
+        ("/users", "users", {}),
+        ("/services", "services", {}),
+    ],
+)
 def test_account_wide_lists_paginate_as_live(
-    still: Sandbox, path: str, key: str, params: dict[str, str],
+    still: Sandbox,
+    path: str,
+    key: str,
+    params: dict[str, str],
 ) -> None:
     """offset/limit pages with `more`; limit is capped at 100; total only with total=true."""
     pd = Pd(still)
@@ -267,17 +346,35 @@ def test_account_wide_lists_paginate_as_live(
 def _client_incident(account: Account) -> str:
     """Make, as a client would, a user, policy, service, integration and one open incident."""
     user = account.add_user(name="Client User", email="client@example.com", role="user")
-    policy = EscalationPolicy(account.new_id(), "Client Policy", "", 0, "if_has_services",
-                              (EscalationRule(account.new_id(), 5, (user.id,)),), NOW)
+    policy = EscalationPolicy(
+        account.new_id(),
+        "Client Policy",
+        "",
+        0,
+        "if_has_services",
+        (EscalationRule(account.new_id(), 5, (user.id,)),),
+        NOW,
+    )
     service = Service(account.new_id(), "Client Service", None, policy.id, 14400, 1800, "active", NOW)
-    integration = Integration(account.new_id(), "events_api_v2_inbound_integration", "Events API V2",
-                              service.id, NOW, "k" * 32, None)
+    integration = Integration(
+        account.new_id(),
+        "events_api_v2_inbound_integration",
+        "Events API V2",
+        service.id,
+        NOW,
+        "k" * 32,
+        None,
+    )
     account.escalation_policies[policy.id] = policy
     account.services[service.id] = service
     account.integrations[integration.id] = integration
-    incident = lifecycle.open_incident(account, integration=integration, alert_key="client",
-                                       payload={"summary": "s", "severity": "info", "source": "x"},
-                                       channel_details={})
+    incident = lifecycle.open_incident(
+        account,
+        integration=integration,
+        alert_key="client",
+        payload={"summary": "s", "severity": "info", "source": "x"},
+        channel_details={},
+    )
     return incident.id
 
 
@@ -292,14 +389,14 @@ def test_background_activity_never_touches_what_a_client_made() -> None:
         workday = Workday(account, cast, random.Random(3))
         done = Counter(workday.act() for _ in range(400))
         after = account.snapshot()
-    assert set(done) == {"trigger", "acknowledge", "escalate", "snooze", "reassign", "annotate",
-                         "resolve"}
+    assert set(done) == {"trigger", "acknowledge", "escalate", "snooze", "reassign", "annotate", "resolve"}
     assert after.incidents[mine] == before.incidents[mine]
     new_entries = [e for e in after.log_entries.values() if e.id not in before.log_entries]
     assert new_entries and all(e.incident_id != mine for e in new_entries)
     assert all(n.incident_id != mine for n in after.notes.values())
-    assert all(a.user_id in cast.user_ids for i in after.incidents.values() if i.id != mine
-               for a in i.assignments)
+    assert all(
+        a.user_id in cast.user_ids for i in after.incidents.values() if i.id != mine for a in i.assignments
+    )
 
 
 @pytest.fixture(scope="module")
@@ -308,10 +405,19 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     out = tmp_path_factory.mktemp("busy") / "rec"
     with Sandbox(seed=21, incident_delay=0.02, activity_interval=0.05) as sb:
         before = sb.account.snapshot()
-        record_scenario(settings=build_settings(
-            subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email, region="us",
-            api_url=sb.api_url, events_url=sb.events_url, out=out, poll_timeout=10,
-            sandbox_seed=sb.seed))
+        record_scenario(
+            settings=build_settings(
+                subdomain=sb.subdomain,
+                token=sb.token,
+                from_email=sb.owner_email,
+                region="us",
+                api_url=sb.api_url,
+                events_url=sb.events_url,
+                out=out,
+                poll_timeout=10,
+                sandbox_seed=sb.seed,
+            )
+        )
         after = sb.account.snapshot()
     return out, {"before": before, "after": after, "owner": sb.account.owner_id}
 
@@ -351,14 +457,18 @@ def test_activity_left_the_scenario_alone_and_cleanup_left_nothing(
     ours = [i for i in after.incidents.values() if i.title.startswith("Notebook test incident")]
     assert len(ours) == 2 and all(i.status == "resolved" for i in ours)
     service = ours[0].service_id
-    actors = {e.agent.id for e in after.log_entries.values()
-              if e.incident_id in {i.id for i in ours} and e.agent is not None}
+    actors = {
+        e.agent.id
+        for e in after.log_entries.values()
+        if e.incident_id in {i.id for i in ours} and e.agent is not None
+    }
     assert actors <= {service, state["owner"]}
     assert not [s for s in after.services.values() if s.name == SERVICE_NAME]
     assert not [p for p in after.escalation_policies.values() if p.name == POLICY_NAME]
     assert not [u for u in after.users.values() if u.name == USER_NAME]
-    assert [n.user_id for n in after.notes.values()
-            if n.incident_id in {i.id for i in ours}] == [state["owner"]]
+    assert [n.user_id for n in after.notes.values() if n.incident_id in {i.id for i in ours}] == [
+        state["owner"]
+    ]
 
 
 def test_cli_prints_the_seed_and_keeps_it_in_the_manifest(tmp_path: Path) -> None:
@@ -366,15 +476,15 @@ def test_cli_prints_the_seed_and_keeps_it_in_the_manifest(tmp_path: Path) -> Non
     out = tmp_path / "rec"
     result = CliRunner().invoke(cli, ["record", "--sandbox", "--seed", "4242", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == (
-        "sandbox account: busy, seed 4242 (--seed 4242 makes it again)")
+    assert result.output.splitlines()[0] == ("sandbox account: busy, seed 4242 (--seed 4242 makes it again)")
     assert load_recording(out).manifest.sandbox_seed == 4242
 
 
 def test_account_and_seed_without_sandbox_are_refused(tmp_path: Path) -> None:
     """--seed chooses the sandbox's account; with a real account it is a usage error."""
-    result = CliRunner().invoke(cli, ["record", "--subdomain", "acme-co", "--seed", "3",
-                                      "--out", str(tmp_path / "rec")])
+    result = CliRunner().invoke(
+        cli, ["record", "--subdomain", "acme-co", "--seed", "3", "--out", str(tmp_path / "rec")]
+    )
     assert result.exit_code == 2
     assert "error: --account and --seed choose the sandbox's account" in result.output
     assert "next: add --sandbox, or leave them out when recording a real account" in result.output
@@ -384,15 +494,23 @@ def test_sandbox_command_serves_the_busy_account_of_a_seed() -> None:
     """`harness sandbox --seed N` prints the account and its seed and serves the generated people."""
     process = subprocess.Popen(
         [sys.executable, "-m", "harness", "sandbox", "--token", "sandbox-token-123", "--seed", "77"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline().rstrip("\n") for _ in range(5)]
         assert lines[4] == "account     busy, seed 77 (--seed 77 makes it again)"
         api_url = lines[0].split()[-1]
-        users = requests.get(f"{api_url}/users", timeout=5, headers={
-            "Authorization": "Token token=sandbox-token-123",
-            "Accept": "application/vnd.pagerduty+json;version=2"}).json()
+        users = requests.get(
+            f"{api_url}/users",
+            timeout=5,
+            headers={
+                "Authorization": "Token token=sandbox-token-123",
+                "Accept": "application/vnd.pagerduty+json;version=2",
+            },
+        ).json()
         assert len(users["users"]) == 25 and users["more"] is True
     finally:
         process.send_signal(signal.SIGINT)
@@ -400,7 +518,8 @@ def test_sandbox_command_serves_the_busy_account_of_a_seed() -> None:
 
 
 def test_a_malformed_seed_in_a_manifest_is_refused(
-    recorded: tuple[Path, dict[str, Any]], tmp_path: Path,
+    recorded: tuple[Path, dict[str, Any]],
+    tmp_path: Path,
 ) -> None:
     """A manifest whose seed is not a non-negative integer is damaged input."""
     copy = tmp_path / "rec"
@@ -431,4 +550,5 @@ def test_a_seed_for_the_empty_account_is_a_usage_error() -> None:
     assert result.exit_code == 2
     assert result.output.splitlines() == [
         "error: A seed only shapes the busy account; the empty one has nothing to generate.",
-        "next: Leave out the seed, or use the busy account."]
+        "next: Leave out the seed, or use the busy account.",
+    ]

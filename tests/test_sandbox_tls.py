@@ -39,8 +39,12 @@ def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _users(sandbox: Sandbox, *, verify: str | bool, host: str = "127.0.0.1") -> int:
     url = sandbox.api_url.replace("127.0.0.1", host)
-    answer = requests.get(f"{url}/users", timeout=10, verify=verify,
-                          headers={**HEADERS, "Authorization": f"Token token={sandbox.token}"})
+    answer = requests.get(
+        f"{url}/users",
+        timeout=10,
+        verify=verify,
+        headers={**HEADERS, "Authorization": f"Token token={sandbox.token}"},
+    )
     return answer.status_code
 
 
@@ -83,16 +87,20 @@ def test_cert_dir_gets_ca_pem_and_keeps_everything_else(tmp_path: Path) -> None:
     assert (chosen / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("content", [b"my own notes\n", trustme.CA().cert_pem.bytes().replace(
-    b"BEGIN CERTIFICATE", b"BEGIN NOTHING")], ids=["text", "not-a-certificate"])
+@pytest.mark.parametrize(
+    "content",
+    [b"my own notes\n", trustme.CA().cert_pem.bytes().replace(b"BEGIN CERTIFICATE", b"BEGIN NOTHING")],
+    ids=["text", "not-a-certificate"],
+)
 def test_a_ca_pem_the_harness_did_not_write_is_never_replaced(tmp_path: Path, content: bytes) -> None:
     """A foreign DIR/ca.pem stops the start with error/next and is left byte for byte."""
     (tmp_path / "ca.pem").write_bytes(content)
     sandbox = Sandbox(tls=True, cert_dir=tmp_path)
     with pytest.raises(ConfigError) as raised:
         sandbox.start()
-    assert str(raised.value) == (f"{tmp_path / 'ca.pem'} exists and is not a certificate an "
-                                 "earlier sandbox run wrote")
+    assert str(raised.value) == (
+        f"{tmp_path / 'ca.pem'} exists and is not a certificate an earlier sandbox run wrote"
+    )
     assert raised.value.hint == "choose another --cert-dir, or move that file away"
     assert (tmp_path / "ca.pem").read_bytes() == content
 
@@ -112,9 +120,22 @@ def test_sandbox_command_with_tls_prints_where_ca_pem_is(tmp_path: Path) -> None
     """`harness sandbox --tls --cert-dir DIR` prints an https URL and DIR/ca.pem, which verifies it."""
     env = {**os.environ, "HOME": str(tmp_path), "TMPDIR": str(tmp_path)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness", "sandbox", "--tls", "--cert-dir", str(tmp_path / "tls"),
-         "--token", "tls-token-1234567890"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "sandbox",
+            "--tls",
+            "--cert-dir",
+            str(tmp_path / "tls"),
+            "--token",
+            "tls-token-1234567890",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert process.stdout is not None
         printed = []
@@ -123,8 +144,12 @@ def test_sandbox_command_with_tls_prints_where_ca_pem_is(tmp_path: Path) -> None
             printed.append(line.rstrip("\n"))
         api_url = next(line.split()[-1] for line in printed if line.startswith("REST API"))
         assert f"CA (verify) {tmp_path / 'tls' / 'ca.pem'}" in printed
-        answer = requests.get(f"{api_url}/users", timeout=10, verify=str(tmp_path / "tls" / "ca.pem"),
-                              headers={**HEADERS, "Authorization": "Token token=tls-token-1234567890"})
+        answer = requests.get(
+            f"{api_url}/users",
+            timeout=10,
+            verify=str(tmp_path / "tls" / "ca.pem"),
+            headers={**HEADERS, "Authorization": "Token token=tls-token-1234567890"},
+        )
         assert api_url.startswith("https://127.0.0.1:")
         assert answer.status_code == 200
     finally:
@@ -133,7 +158,9 @@ def test_sandbox_command_with_tls_prints_where_ca_pem_is(tmp_path: Path) -> None
 
 
 def test_sandbox_recording_goes_over_https_and_replays(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_temp: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    private_temp: Path,
 ) -> None:
     """`record --sandbox` records https exchanges, scrubbed as before, and `replay` plays them."""
     monkeypatch.chdir(tmp_path)  # no accepted recording here to compare with
@@ -155,25 +182,47 @@ def test_sandbox_recording_goes_over_https_and_replays(
 def test_harness_client_trusts_only_the_authority_it_is_given() -> None:
     """The recording client verifies with ca_bundle; without it an untrusted certificate is final."""
     with Sandbox(tls=True) as sandbox:
-        common = {"api_url": sandbox.api_url, "events_url": sandbox.events_url,
-                  "token": sandbox.token, "from_email": sandbox.owner_email}
+        common = {
+            "api_url": sandbox.api_url,
+            "events_url": sandbox.events_url,
+            "token": sandbox.token,
+            "from_email": sandbox.owner_email,
+        }
         trusting = Client(**common, ca_bundle=str(sandbox.ca_path))
         assert trusting.get("/users").status_code == 200
         with pytest.raises(StepFailed) as raised:
             Client(**common).get("/users")
     assert str(raised.value) == "GET /users: the server's TLS certificate is not trusted (SSLError)"
-    assert raised.value.hint == ("check the URL; behind a proxy that inspects TLS, set "
-                                 "REQUESTS_CA_BUNDLE to its authority's certificate")
+    assert raised.value.hint == (
+        "check the URL; behind a proxy that inspects TLS, set "
+        "REQUESTS_CA_BUNDLE to its authority's certificate"
+    )
 
 
 def test_live_recording_keeps_the_system_trust_store(tmp_path: Path) -> None:
     """`harness record` against an https URL trusts the system's store, not the sandbox's authority."""
     with Sandbox(tls=True) as sandbox:
-        result = CliRunner().invoke(cli, [
-            "record", "--subdomain", "acme-co", "--token", sandbox.token, "--from-email",
-            sandbox.owner_email, "--api-url", sandbox.api_url, "--events-url", sandbox.events_url,
-            "--out", str(tmp_path / "out")])
+        result = CliRunner().invoke(
+            cli,
+            [
+                "record",
+                "--subdomain",
+                "acme-co",
+                "--token",
+                sandbox.token,
+                "--from-email",
+                sandbox.owner_email,
+                "--api-url",
+                sandbox.api_url,
+                "--events-url",
+                sandbox.events_url,
+                "--out",
+                str(tmp_path / "out"),
+            ],
+        )
     assert result.exit_code == 2
-    assert (f"error: cannot reach the API at {sandbox.api_url}: GET /users: the server's TLS "
-            "certificate is not trusted (SSLError)") in result.output
+    assert (
+        f"error: cannot reach the API at {sandbox.api_url}: GET /users: the server's TLS "
+        "certificate is not trusted (SSLError)"
+    ) in result.output
     assert not (tmp_path / "out").exists()

@@ -18,17 +18,20 @@ TOKEN = "y_NbAkKc66ryYTWUXYEu"
 KEY = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 
 
-def _request(uri: str = "https://api.pagerduty.com/users", body: object = None,
-             headers: dict[str, str] | None = None) -> Request:
+def _request(
+    uri: str = "https://api.pagerduty.com/users", body: object = None, headers: dict[str, str] | None = None
+) -> Request:
     data = json.dumps(body).encode() if body is not None else None
     return Request("POST", uri, data, headers or {})
 
 
 def _response(body: object, headers: dict[str, list[str]] | None = None) -> dict[str, object]:
     text = json.dumps(body).encode()
-    return {"status": {"code": 200, "message": "OK"},
-            "headers": {"Content-Length": [str(len(text))], **(headers or {})},
-            "body": {"string": text}}
+    return {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {"Content-Length": [str(len(text))], **(headers or {})},
+        "body": {"string": text},
+    }
 
 
 def test_email_placeholder_is_a_reserved_example_address_and_consistent() -> None:
@@ -70,11 +73,18 @@ def test_public_names_are_never_secrets() -> None:
 def test_discovery_finds_people_contacts_and_keys_at_any_depth() -> None:
     """Names, emails, phone addresses and key fields nested in a body are all learned."""
     vault = Vault()
-    body = {"incidents": [{"assignments": [{"assignee": {
-        "type": "user_reference", "summary": "Grace Hopper"}}]}],
-        "users": [{"type": "user", "name": "Grace Hopper", "email": "grace@navy.mil",
-                   "contact_methods": [{"type": "phone_contact_method", "address": "4158675309"}]}],
-        "integration": {"integration_key": KEY}}
+    body = {
+        "incidents": [{"assignments": [{"assignee": {"type": "user_reference", "summary": "Grace Hopper"}}]}],
+        "users": [
+            {
+                "type": "user",
+                "name": "Grace Hopper",
+                "email": "grace@navy.mil",
+                "contact_methods": [{"type": "phone_contact_method", "address": "4158675309"}],
+            }
+        ],
+        "integration": {"integration_key": KEY},
+    }
     discover_json(vault, body)
     assert sorted(vault.secrets) == sorted(["Grace Hopper", "grace@navy.mil", "4158675309", KEY])
 
@@ -99,8 +109,14 @@ def test_response_chain_scrubs_cookies_and_free_text_and_fixes_length() -> None:
     """Set-Cookie values and a name inside a summary are replaced; Content-Length follows the body."""
     vault = Vault()
     response = _response(
-        {"log_entries": [{"summary": "Notified Grace Hopper by email",
-                          "agent": {"type": "user_reference", "summary": "Grace Hopper"}}]},
+        {
+            "log_entries": [
+                {
+                    "summary": "Notified Grace Hopper by email",
+                    "agent": {"type": "user_reference", "summary": "Grace Hopper"},
+                }
+            ]
+        },
         {"Set-Cookie": ["session=abcdef0123456789; Path=/"]},
     )
     scrubbed = Scrubber(vault).response(response)
@@ -129,9 +145,15 @@ def test_unknown_scrubber_name_is_refused() -> None:
 def test_sweep_replaces_secrets_learned_after_an_exchange() -> None:
     """A name first seen in a later exchange is still removed from earlier ones at save time."""
     vault = Vault()
-    early = [{"request": {"uri": "https://api.pagerduty.com/log_entries"},
-              "response": {"headers": {"Content-Length": ["30"]},
-                           "body": {"string": "Acknowledged by Grace Hopper é"}}}]
+    early = [
+        {
+            "request": {"uri": "https://api.pagerduty.com/log_entries"},
+            "response": {
+                "headers": {"Content-Length": ["30"]},
+                "body": {"string": "Acknowledged by Grace Hopper é"},
+            },
+        }
+    ]
     vault.learn("name", "Grace Hopper")
     swept = Scrubber(vault).sweep(early)
     assert swept[0]["response"]["body"]["string"] == "Acknowledged by Person 1 é"
@@ -143,12 +165,15 @@ def test_body_text_is_reindented_and_unescaped() -> None:
     assert scrub_body_text(Vault(), '{"a":"\\u00e9"}') == '{\n  "a": "é"\n}'
 
 
-@pytest.mark.parametrize(("text", "form"), [
-    (f"Token token={TOKEN}", "raw"),
-    ("query=grace%40navy.mil", "URL-encoded"),
-    ("query=grace%40navy.mil".replace("%40", "@"), "raw"),
-    (base64.b64encode(f"user:{TOKEN}".encode()).decode(), "base64"),
-])
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        (f"Token token={TOKEN}", "raw"),
+        ("query=grace%40navy.mil", "URL-encoded"),
+        ("query=grace%40navy.mil".replace("%40", "@"), "raw"),
+        (base64.b64encode(f"user:{TOKEN}".encode()).decode(), "base64"),
+    ],
+)
 def test_fail_closed_search_finds_every_encoding(text: str, form: str) -> None:
     """A secret is found raw, URL-encoded and inside base64 at any alignment."""
     vault = Vault()
@@ -178,7 +203,12 @@ def test_the_search_pattern_prefers_the_longest_literal() -> None:
     """Built as a trie, one pattern finds each literal, the longest at a place first."""
     pattern = literal_pattern(["Grace", "Grace Hopper", "ab", "abc", "x.y"])
     assert pattern.findall("Grace Hopper, Grace, abc, ab, x.y, xzy") == [
-        "Grace Hopper", "Grace", "abc", "ab", "x.y"]
+        "Grace Hopper",
+        "Grace",
+        "abc",
+        "ab",
+        "x.y",
+    ]
 
 
 @pytest.mark.parametrize("prefix", [b"", b"a", b"ab"])

@@ -25,8 +25,7 @@ from harness.settings import build_settings
 
 NAME = "Zebulon Quartermaine"
 EMAIL = "zebulon.q@quartermaine-family.org"
-PHONES = ("4158675309", "415 867 5309", "415.867.5309", "415-867-5309", "(415) 867-5309",
-          "+1 415 867 5309")
+PHONES = ("4158675309", "415 867 5309", "415.867.5309", "415-867-5309", "(415) 867-5309", "+1 415 867 5309")
 HOST = "db-primary-07.quartermaine-internal.net"
 IP = "10.213.47.199"
 TOKEN = "Zq8Lm2Xp9Rt4Vb7Nc1KdWq3"
@@ -37,8 +36,13 @@ AVATAR = "https://pd-static-assets.pagerduty.com/users/blank-avatar.png"
 
 
 def _encodings(value: str) -> set[str]:
-    return {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1],
-            base64.b64encode(value.encode()).decode()[:-4]}
+    return {
+        value,
+        quote(value, safe=""),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        base64.b64encode(value.encode()).decode()[:-4],
+    }
 
 
 def _plant(sb: Sandbox) -> None:
@@ -53,13 +57,21 @@ def _plant(sb: Sandbox) -> None:
             phone = PHONES[number % len(PHONES)]
             channel = {**entry.channel, "summary": f"{NOTE}; {NAME} on {phone}"}
             account.log_entries[entry.id] = dataclasses.replace(
-                entry, summary=f"{NOTE} ({EMAIL}, {phone})", channel=channel)
+                entry, summary=f"{NOTE} ({EMAIL}, {phone})", channel=channel
+            )
 
 
 def _record(sb: Sandbox, out: Path) -> Path:
-    settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                              region="us", api_url=sb.api_url, events_url=sb.events_url, out=out,
-                              poll_timeout=10)
+    settings = build_settings(
+        subdomain=sb.subdomain,
+        token=sb.token,
+        from_email=sb.owner_email,
+        region="us",
+        api_url=sb.api_url,
+        events_url=sb.events_url,
+        out=out,
+        poll_timeout=10,
+    )
     record_scenario(settings=settings)
     return out
 
@@ -73,9 +85,15 @@ def planted_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         with Sandbox(account="busy", seed=seed, activity_interval=None, incident_delay=0.02) as sb:
             _plant(sb)
             # The answers the scenario reads do hold the planted data: the test means something.
-            listed = requests.get(f"{sb.api_url}/incidents", params={"limit": 100}, timeout=5, headers={
-                "Authorization": f"Token token={sb.token}",
-                "Accept": "application/vnd.pagerduty+json;version=2"}).text
+            listed = requests.get(
+                f"{sb.api_url}/incidents",
+                params={"limit": 100},
+                timeout=5,
+                headers={
+                    "Authorization": f"Token token={sb.token}",
+                    "Accept": "application/vnd.pagerduty+json;version=2",
+                },
+            ).text
             assert NAME in listed and HOST in listed
             runs.append(_record(sb, base / f"seed-{seed}"))
     return runs[0], runs[1]
@@ -106,8 +124,9 @@ def test_a_planted_recording_replays(planted_runs: tuple[Path, Path]) -> None:
 
 def test_two_planted_recordings_drift_by_nothing(planted_runs: tuple[Path, Path]) -> None:
     """Placeholders keep every field's format class, so two seeds' recordings show zero changes."""
-    result = CliRunner().invoke(cli, ["drift", str(planted_runs[0]), str(planted_runs[1]),
-                                      "--fail-on", "info"])
+    result = CliRunner().invoke(
+        cli, ["drift", str(planted_runs[0]), str(planted_runs[1]), "--fail-on", "info"]
+    )
     assert result.exit_code == 0, result.output
     assert "0 breaking, 0 warning, 0 info" in result.output
 
@@ -135,15 +154,25 @@ def _scrubbed(body: object, *, written: tuple[str, ...] = ()) -> dict[str, objec
 
 def test_structure_and_the_scenarios_words_stay_and_other_text_goes() -> None:
     """Ids, enums, times, PagerDuty's URLs and sentences stay; names, titles and links are replaced."""
-    body = {"incident": {
-        "id": "Q1ABCDEF234567", "type": "incident", "status": "triggered", "urgency": "high",
-        "created_at": "2026-11-26T13:40:00Z", "title": "Notebook test incident 1",
-        "summary": "[#12] Notebook test incident 1", "description": f"{NAME} broke {HOST}",
-        "html_url": "https://acme-co.pagerduty.com/incidents/Q1ABCDEF234567",
-        "self": "https://api.pagerduty.com/incidents/Q1ABCDEF234567",
-        "service": {"id": "PSVC123", "type": "service_reference", "summary": "payroll-db"},
-        "first_trigger_log_entry": {"summary": "Triggered through the API."},
-        "runbook": URL, "owner": EMAIL, "on_call_phone": "+1 415 867 5309"}}
+    body = {
+        "incident": {
+            "id": "Q1ABCDEF234567",
+            "type": "incident",
+            "status": "triggered",
+            "urgency": "high",
+            "created_at": "2026-11-26T13:40:00Z",
+            "title": "Notebook test incident 1",
+            "summary": "[#12] Notebook test incident 1",
+            "description": f"{NAME} broke {HOST}",
+            "html_url": "https://acme-co.pagerduty.com/incidents/Q1ABCDEF234567",
+            "self": "https://api.pagerduty.com/incidents/Q1ABCDEF234567",
+            "service": {"id": "PSVC123", "type": "service_reference", "summary": "payroll-db"},
+            "first_trigger_log_entry": {"summary": "Triggered through the API."},
+            "runbook": URL,
+            "owner": EMAIL,
+            "on_call_phone": "+1 415 867 5309",
+        }
+    }
     scrubbed = _scrubbed(body, written=("Notebook test incident 1",))["incident"]
     assert isinstance(scrubbed, dict)
     for field in ("id", "type", "status", "urgency", "created_at", "title", "summary", "self"):
@@ -169,10 +198,21 @@ def test_the_same_text_gets_the_same_placeholder() -> None:
     assert second == {"title": "Redacted text 1", "other": "Redacted text 2"}
 
 
-@pytest.mark.parametrize("value", [
-    NOTE, NAME, EMAIL, *PHONES[1:], "payroll-db", "Storage", "5f3a9c0e1b2d4f6a8c0e1b2d4f6a8c0e",
-    "orders-db/358f0278bd5a", "4158675309", IP,
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        NOTE,
+        NAME,
+        EMAIL,
+        *PHONES[1:],
+        "payroll-db",
+        "Storage",
+        "5f3a9c0e1b2d4f6a8c0e1b2d4f6a8c0e",
+        "orders-db/358f0278bd5a",
+        "4158675309",
+        IP,
+    ],
+)
 def test_placeholders_keep_the_format_class(value: str) -> None:
     """Free text stays text, an email an email, a key a key, digits digits: drift sees no change."""
     classify = FormatClassifier()
@@ -206,10 +246,13 @@ def test_the_fail_closed_check_knows_every_replaced_value() -> None:
     """
     vault = Vault()
     keep_only(vault, KeepList(), {"title": NOTE, "word": "Storage"})
-    leaks = find_leaks({"a.yaml": f"x: {quote(NOTE)}\ny: {base64.b64encode(NOTE.encode()).decode()}"
-                        "\nz: Storage\n"}, vault)
+    leaks = find_leaks(
+        {"a.yaml": f"x: {quote(NOTE)}\ny: {base64.b64encode(NOTE.encode()).decode()}\nz: Storage\n"}, vault
+    )
     assert [(leak.line, leak.kind, leak.form) for leak in leaks] == [
-        (1, "text", "URL-encoded"), (2, "text", "base64")]
+        (1, "text", "URL-encoded"),
+        (2, "text", "base64"),
+    ]
 
 
 def test_a_disabled_body_scrubber_still_teaches_the_vault() -> None:
@@ -222,11 +265,21 @@ def test_a_disabled_body_scrubber_still_teaches_the_vault() -> None:
     assert NOTE in vault.secrets
 
 
-@pytest.mark.parametrize(("value", "searched"), [
-    (NOTE, True), (EMAIL, True), (URL, True), ("orders-db/358f0278bd5a", True), (IP, True),
-    ("Storage", False), ("application/json", False), ("api.pagerduty.com", False),
-    ("127.0.0.1", False), ("Test User", False),
-])
+@pytest.mark.parametrize(
+    ("value", "searched"),
+    [
+        (NOTE, True),
+        (EMAIL, True),
+        (URL, True),
+        ("orders-db/358f0278bd5a", True),
+        (IP, True),
+        ("Storage", False),
+        ("application/json", False),
+        ("api.pagerduty.com", False),
+        ("127.0.0.1", False),
+        ("Test User", False),
+    ],
+)
 def test_only_distinctive_replaced_values_are_searched_everywhere(value: str, searched: bool) -> None:
     """Words that are also paths, headers, the scenario's words or the API host are replaced in place only.
 

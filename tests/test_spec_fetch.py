@@ -19,8 +19,10 @@ from harness.errors import InputError
 from harness.openapi import fetch, locate
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-FILES = {"REST/openapiv3.json": b'{"openapi": "3.0.2", "x": "rest"}',
-         "events-v2/openapiv3.json": b'{"openapi": "3.0.2", "x": "events"}'}
+FILES = {
+    "REST/openapiv3.json": b'{"openapi": "3.0.2", "x": "rest"}',
+    "events-v2/openapiv3.json": b'{"openapi": "3.0.2", "x": "events"}',
+}
 PINS = {name: hashlib.sha256(body).hexdigest() for name, body in FILES.items()}
 
 
@@ -37,7 +39,8 @@ class Origin:
                 origin.requests.append(self.path)
 
         self.server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+            ("127.0.0.1", 0), functools.partial(Handler, directory=str(root))
+        )
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def put(self, name: str, body: bytes) -> None:
@@ -80,8 +83,9 @@ def test_cache_dir_is_under_the_users_cache_per_commit(home: Path, monkeypatch: 
 def test_pins_match_the_documents_the_checks_use() -> None:
     """The pinned digests are those of the documents in use (../shared's copy in CI)."""
     folder = openapi.openapi_dir()
-    assert {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-            for name in fetch.PINS} == dict(fetch.PINS)
+    assert {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in fetch.PINS} == dict(
+        fetch.PINS
+    )
 
 
 def test_fetch_fills_the_cache_with_the_upstream_layout(origin: Origin, home: Path) -> None:
@@ -103,7 +107,8 @@ def test_fetch_keeps_verified_files_and_replaces_damaged_ones(origin: Origin, tm
     assert origin.requests == []
     (cache / "REST/openapiv3.json").write_bytes(b"{}")
     assert fetch.fetch_documents(base_url=origin.url, commit=COMMIT, pins=PINS, cache=cache) == [
-        cache / "REST/openapiv3.json"]
+        cache / "REST/openapiv3.json"
+    ]
     assert (cache / "REST/openapiv3.json").read_bytes() == FILES["REST/openapiv3.json"]
 
 
@@ -114,26 +119,35 @@ def test_a_download_that_fails_its_sha256_is_never_written(origin: Origin, tmp_p
     with pytest.raises(InputError) as raised:
         fetch.fetch_documents(base_url=origin.url, commit=COMMIT, pins=PINS, cache=cache)
     actual = hashlib.sha256(b'{"openapi": "3.0.2", "x": "tampered"}').hexdigest()
-    assert str(raised.value) == (f"events-v2/openapiv3.json from {origin.url} has sha256 {actual}, "
-                                 f"not the pinned {PINS['events-v2/openapiv3.json']}")
+    assert str(raised.value) == (
+        f"events-v2/openapiv3.json from {origin.url} has sha256 {actual}, "
+        f"not the pinned {PINS['events-v2/openapiv3.json']}"
+    )
     assert raised.value.hint.startswith("the download was altered or the pin is stale; nothing was written")
     assert sorted(str(p.relative_to(cache)) for p in cache.rglob("*") if p.is_file()) == [
-        "REST/openapiv3.json"]
+        "REST/openapiv3.json"
+    ]
 
 
 def test_main_reports_a_missing_file_with_error_and_next(
-    origin: Origin, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    origin: Origin,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`python -m harness.openapi` exits 2 with error:/next: when the commit lacks a file."""
     code = fetch.main(["--base-url", origin.url, "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith(f"error: GET {origin.url}/{fetch.COMMIT}/reference/REST/openapiv3.json "
-                          "answered 404\nnext: check the pinned commit and the network")
+    assert err.startswith(
+        f"error: GET {origin.url}/{fetch.COMMIT}/reference/REST/openapiv3.json "
+        "answered 404\nnext: check the pinned commit and the network"
+    )
 
 
 def test_loader_looks_in_env_then_shared_then_cache(
-    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """HARNESS_OPENAPI_DIR wins; then ../shared/pagerduty-openapi; then the cache `nox -s spec` fills."""
     shared, cache = tmp_path / "shared", fetch.cache_dir()

@@ -26,10 +26,19 @@ pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = "examples.oncall:scenario"
 EXAMPLE_CASSETTES = ROOT / "examples" / "cassettes"
-EXAMPLE_STEPS = ["sweep-leftovers", "create-responder", "create-team", "create-schedule",
-                 "create-escalation-policy", "create-service", "find-who-is-on-call",
-                 "page-the-person-on-call", "wait-for-the-incident", "resolve-the-incident",
-                 "delete-everything"]
+EXAMPLE_STEPS = [
+    "sweep-leftovers",
+    "create-responder",
+    "create-team",
+    "create-schedule",
+    "create-escalation-policy",
+    "create-service",
+    "find-who-is-on-call",
+    "page-the-person-on-call",
+    "wait-for-the-incident",
+    "resolve-the-incident",
+    "delete-everything",
+]
 
 # A step that registers one of each kind and a callable, then fails: cleanup must undo them all.
 FAILING = '''
@@ -100,7 +109,8 @@ def test_steps_lists_a_scenario_of_ones_own(home: Path) -> None:
     assert result.exit_code == 0
     assert [line.split()[1] for line in result.output.splitlines()] == EXAMPLE_STEPS
     assert result.output.splitlines()[6] == (
-        " 7  find-who-is-on-call                Ask PagerDuty who the rota has on call right now.")
+        " 7  find-who-is-on-call                Ask PagerDuty who the rota has on call right now."
+    )
 
 
 def test_the_example_replays_offline_finding_its_scenario_in_the_manifest(home: Path) -> None:
@@ -133,8 +143,14 @@ def test_the_example_records_on_the_sandbox_replays_and_drifts_by_nothing(home: 
         assert result.output.endswith(f"11 steps, 21 requests in {result.output.split(' in ')[1]}")
     manifest = json.loads((home / "first" / "manifest.json").read_text())
     assert manifest["scenario"] == EXAMPLE
-    assert sorted(manifest["owned"]) == ["escalation_policy", "incident", "schedule", "service",
-                                         "team", "user"]
+    assert sorted(manifest["owned"]) == [
+        "escalation_policy",
+        "incident",
+        "schedule",
+        "service",
+        "team",
+        "user",
+    ]
     assert _invoke("replay", "first", "-q").exit_code == 0
     for baseline in ("first", str(EXAMPLE_CASSETTES)):
         drift = _invoke("drift", baseline, "second")
@@ -154,73 +170,117 @@ def test_drift_reports_a_change_in_the_sandboxs_answer(home: Path, monkeypatch: 
 
     monkeypatch.setattr(oncalls, "_render", without_level)
     with Sandbox() as sb:
-        settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                                  region="us", api_url=sb.api_url, events_url=sb.events_url,
-                                  out=home / "changed", poll_timeout=10, sandbox=True)
+        settings = build_settings(
+            subdomain=sb.subdomain,
+            token=sb.token,
+            from_email=sb.owner_email,
+            region="us",
+            api_url=sb.api_url,
+            events_url=sb.events_url,
+            out=home / "changed",
+            poll_timeout=10,
+            sandbox=True,
+        )
         record_scenario(settings=settings, scenario=EXAMPLE)
-    report = compute_drift(baseline=load_recording(EXAMPLE_CASSETTES),
-                           candidate=load_recording(home / "changed"))
+    report = compute_drift(
+        baseline=load_recording(EXAMPLE_CASSETTES), candidate=load_recording(home / "changed")
+    )
     assert [(c.step, c.location, c.kind, c.severity.name.lower()) for c in report.changes] == [
-        ("find-who-is-on-call", "response.body.oncalls[].escalation_level", "field-removed", "breaking")]
+        ("find-who-is-on-call", "response.body.oncalls[].escalation_level", "field-removed", "breaking")
+    ]
 
 
-@pytest.mark.parametrize(("failure", "said"), [
-    ('raise StepFailed("boom", hint="look")', "boom"),
-    # A bug in the step's own code is named with its line, not reported as a harness crash.
-    ('raise KeyError("typo")', "the scenario's code raised KeyError: 'typo' at {module}.py:{line}"),
-])
+@pytest.mark.parametrize(
+    ("failure", "said"),
+    [
+        ('raise StepFailed("boom", hint="look")', "boom"),
+        # A bug in the step's own code is named with its line, not reported as a harness crash.
+        ('raise KeyError("typo")', "the scenario's code raised KeyError: 'typo' at {module}.py:{line}"),
+    ],
+)
 def test_a_failing_step_cleans_up_everything_it_registered(
-    home: Path, monkeypatch: pytest.MonkeyPatch, failure: str, said: str,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+    said: str,
 ) -> None:
     """Whatever a step raises, the ledger's kinds and callables are undone; nothing is written."""
     module = f"failing_{len(failure)}"
     text = FAILING.replace("{failure}", failure)
     reference = _module(home, module, text, monkeypatch)
     with Sandbox(account="empty", incident_delay=0) as sb:
-        settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                                  region="us", api_url=sb.api_url, events_url=sb.events_url,
-                                  out=home / "out", poll_timeout=10, sandbox=True)
+        settings = build_settings(
+            subdomain=sb.subdomain,
+            token=sb.token,
+            from_email=sb.owner_email,
+            region="us",
+            api_url=sb.api_url,
+            events_url=sb.events_url,
+            out=home / "out",
+            poll_timeout=10,
+            sandbox=True,
+        )
         with pytest.raises(StepFailed) as raised:
             record_scenario(settings=settings, scenario=reference)
         left = sb.account.snapshot()
     assert (list(left.users), left.teams, left.schedules, left.escalation_policies) == (
-        [sb.account.owner_id], {}, {}, {})
+        [sb.account.owner_id],
+        {},
+        {},
+        {},
+    )
     assert load_scenario(reference).steps[0].action.__globals__["UNDONE"] == ["marker"]
     assert not (home / "out").exists()
     line = textwrap.dedent(text).splitlines().index(f"    {failure}") + 1
-    assert str(raised.value) == (f"step fail-here failed: {said.format(module=module, line=line)}; "
-                                 "cleanup done, nothing left in the account; the previous recording "
-                                 "was left untouched")
+    assert str(raised.value) == (
+        f"step fail-here failed: {said.format(module=module, line=line)}; "
+        "cleanup done, nothing left in the account; the previous recording "
+        "was left untouched"
+    )
 
 
 def test_a_bug_in_a_step_keeps_its_traceback_for_the_user(
-    home: Path, monkeypatch: pytest.MonkeyPatch,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The CLI says where the step's code failed and where its traceback was saved: exit 1."""
-    reference = _module(home, "buggy", FAILING.replace("{failure}", 'raise KeyError("typo")'),
-                        monkeypatch)
+    reference = _module(home, "buggy", FAILING.replace("{failure}", 'raise KeyError("typo")'), monkeypatch)
     result = _invoke("record", "--sandbox", "--account", "empty", "--scenario", reference, "--out", "out")
     assert result.exit_code == 1
     error, hint = result.output.splitlines()[-2:]
-    assert error.startswith("error: step fail-here failed: the scenario's code raised KeyError: 'typo' at "
-                            "buggy.py:")
+    assert error.startswith(
+        "error: step fail-here failed: the scenario's code raised KeyError: 'typo' at buggy.py:"
+    )
     saved = Path(hint.removeprefix("next: fix the step; its traceback is in ").split(",")[0])
     assert saved.parent == home / "TMPDIR" and 'raise KeyError("typo")' in saved.read_text()
 
 
 def test_what_a_successful_run_left_in_the_ledger_is_deleted(
-    home: Path, monkeypatch: pytest.MonkeyPatch,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A scenario that registers but never deletes still leaves the account as it found it."""
     reference = _module(home, "forgetful", FAILING.replace("{failure}", "pass"), monkeypatch)
     with Sandbox(account="empty", incident_delay=0) as sb:
-        settings = build_settings(subdomain=sb.subdomain, token=sb.token, from_email=sb.owner_email,
-                                  region="us", api_url=sb.api_url, events_url=sb.events_url,
-                                  out=home / "out", poll_timeout=10, sandbox=True)
+        settings = build_settings(
+            subdomain=sb.subdomain,
+            token=sb.token,
+            from_email=sb.owner_email,
+            region="us",
+            api_url=sb.api_url,
+            events_url=sb.events_url,
+            out=home / "out",
+            poll_timeout=10,
+            sandbox=True,
+        )
         result = record_scenario(settings=settings, scenario=reference)
         left = sb.account.snapshot()
     assert (list(left.users), left.teams, left.schedules, left.escalation_policies) == (
-        [sb.account.owner_id], {}, {}, {})
+        [sb.account.owner_id],
+        {},
+        {},
+        {},
+    )
     assert load_scenario(reference).steps[0].action.__globals__["UNDONE"] == ["marker"]
     # The cleanup is off the record: the cassettes hold only the steps' own requests.
     assert [len(r.responses) for r in result.results] == [4, 0]
@@ -233,8 +293,10 @@ def test_a_failing_step_is_exit_1_with_error_and_next(home: Path, monkeypatch: p
     reference = _module(home, "failing_cli", FAILING.replace("{failure}", failure), monkeypatch)
     result = _invoke("record", "--sandbox", "--account", "empty", "--scenario", reference, "--out", "out")
     assert result.exit_code == 1
-    assert ("error: step fail-here failed: boom; cleanup done, nothing left in the account; the "
-            "previous recording was left untouched\nnext: look\n") in result.output
+    assert (
+        "error: step fail-here failed: boom; cleanup done, nothing left in the account; the "
+        "previous recording was left untouched\nnext: look\n"
+    ) in result.output
 
 
 def test_a_cleanup_that_fails_is_named_among_the_leftovers() -> None:
@@ -256,8 +318,9 @@ def test_an_unknown_ledger_kind_stops_the_run_clearly() -> None:
     run = Run(test_user_email="a@example.com", poll_timeout=1)
     with pytest.raises(StepFailed) as raised:
         run.ledger.add("webhook", "W1")
-    assert str(raised.value) == ("run.ledger.add: unknown kind 'webhook' (known: service, "
-                                 "escalation_policy, schedule, team, user)")
+    assert str(raised.value) == (
+        "run.ledger.add: unknown kind 'webhook' (known: service, escalation_policy, schedule, team, user)"
+    )
     assert raised.value.hint == "register its cleanup as a callable: run.ledger.add_cleanup(what, undo)"
 
 
@@ -288,20 +351,28 @@ def test_owned_comes_from_the_ledger_and_the_objects_in_state() -> None:
     assert run.owned() == {"schedule": ["PS1"], "incident": ["Q1"], "user": ["PU1"]}
 
 
-@pytest.mark.parametrize(("reference", "error"), [
-    ("nosuchmodule:scenario", "error: --scenario nosuchmodule:scenario: no module named 'nosuchmodule'"),
-    ("examples.oncall", "error: --scenario 'examples.oncall' is not MODULE:ATTRIBUTE"),
-    ("examples.oncall:missing", "error: --scenario examples.oncall:missing: 'examples.oncall' has no "
-                                "attribute 'missing'"),
-    ("examples.oncall:SERVICE", "error: --scenario examples.oncall:SERVICE: 'SERVICE' is a str, not a "
-                                "harness.Scenario"),
-])
+@pytest.mark.parametrize(
+    ("reference", "error"),
+    [
+        ("nosuchmodule:scenario", "error: --scenario nosuchmodule:scenario: no module named 'nosuchmodule'"),
+        ("examples.oncall", "error: --scenario 'examples.oncall' is not MODULE:ATTRIBUTE"),
+        (
+            "examples.oncall:missing",
+            "error: --scenario examples.oncall:missing: 'examples.oncall' has no attribute 'missing'",
+        ),
+        (
+            "examples.oncall:SERVICE",
+            "error: --scenario examples.oncall:SERVICE: 'SERVICE' is a str, not a harness.Scenario",
+        ),
+    ],
+)
 def test_a_bad_scenario_reference_is_exit_2_before_anything_runs(
-    home: Path, reference: str, error: str,
+    home: Path,
+    reference: str,
+    error: str,
 ) -> None:
     """record, replay and steps refuse it with error/next; record creates no folder."""
-    for args in (["record", "--sandbox", "--out", "out"], ["steps"],
-                 ["replay", str(EXAMPLE_CASSETTES)]):
+    for args in (["record", "--sandbox", "--out", "out"], ["steps"], ["replay", str(EXAMPLE_CASSETTES)]):
         result = _invoke(*args, "--scenario", reference)
         assert result.exit_code == 2
         assert result.output.startswith(error + "\nnext: ")
@@ -310,8 +381,9 @@ def test_a_bad_scenario_reference_is_exit_2_before_anything_runs(
 
 def test_a_scenario_without_steps_is_refused(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty Scenario is exit 2, saying how to declare steps."""
-    reference = _module(home, "empty_scenario", "import harness\nscenario = harness.Scenario()\n",
-                        monkeypatch)
+    reference = _module(
+        home, "empty_scenario", "import harness\nscenario = harness.Scenario()\n", monkeypatch
+    )
     with pytest.raises(ConfigError, match="the scenario has no steps"):
         load_scenario(reference)
 
@@ -327,10 +399,14 @@ def test_a_malformed_scenario_in_the_manifest_is_exit_2(home: Path) -> None:
 
 
 def test_a_name_left_out_of_public_names_is_pointed_out_at_replay(
-    home: Path, monkeypatch: pytest.MonkeyPatch,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A user's name the scenario sends is scrubbed unless public; replay then says what to do."""
-    reference = _module(home, "unlisted", '''
+    reference = _module(
+        home,
+        "unlisted",
+        '''
         from harness import Client, Run, Scenario, expect_success
 
         scenario = Scenario()
@@ -341,13 +417,21 @@ def test_a_name_left_out_of_public_names_is_pointed_out_at_replay(
             """Create a user whose name is not listed as public."""
             body = {"user": {"type": "user", "name": "Unlisted Name", "email": run.test_user_email}}
             run.ledger.add("user", expect_success(pd.post("/users", body), "create")["user"]["id"])
-    ''', monkeypatch)
-    assert _invoke("record", "--sandbox", "--account", "empty", "--scenario", reference,
-                   "--out", "rec").exit_code == 0
+    ''',
+        monkeypatch,
+    )
+    assert (
+        _invoke(
+            "record", "--sandbox", "--account", "empty", "--scenario", reference, "--out", "rec"
+        ).exit_code
+        == 0
+    )
     result = _invoke("replay", "rec")
     assert result.exit_code == 1
-    assert ("(differs in json body); if the bodies differ in a name the scenario gives its resources, "
-            "list it in Scenario(public_names=...) and re-record") in result.output
+    assert (
+        "(differs in json body); if the bodies differ in a name the scenario gives its resources, "
+        "list it in Scenario(public_names=...) and re-record"
+    ) in result.output
 
 
 def test_drift_refuses_recordings_of_two_scenarios(home: Path) -> None:
@@ -358,7 +442,8 @@ def test_drift_refuses_recordings_of_two_scenarios(home: Path) -> None:
         f"error: {ROOT / 'cassettes'} records the scenario harness.scenario:scenario and "
         f"{EXAMPLE_CASSETTES} records examples.oncall:scenario: recordings of two scenarios cannot be "
         f"compared\nnext: compare two recordings of the same scenario, e.g. harness drift "
-        f"{EXAMPLE_CASSETTES} <another recording of examples.oncall:scenario>\n")
+        f"{EXAMPLE_CASSETTES} <another recording of examples.oncall:scenario>\n"
+    )
 
 
 def test_replay_names_the_manifests_scenario_it_cannot_import(home: Path) -> None:
@@ -367,44 +452,59 @@ def test_replay_names_the_manifests_scenario_it_cannot_import(home: Path) -> Non
     manifest = json.loads((copy / "manifest.json").read_text())
     (copy / "manifest.json").write_text(json.dumps({**manifest, "scenario": "gone_module:scenario"}))
     result = _invoke("replay", "copy")
-    assert (result.exit_code, result.output) == (2, (
-        "error: copy/manifest.json: scenario gone_module:scenario: no module named 'gone_module'\n"
-        "next: name MODULE:ATTRIBUTE, a module importable from the current folder (or on PYTHONPATH) "
-        "and its Scenario, e.g. --scenario mymodule:scenario\n"))
+    assert (result.exit_code, result.output) == (
+        2,
+        (
+            "error: copy/manifest.json: scenario gone_module:scenario: no module named 'gone_module'\n"
+            "next: name MODULE:ATTRIBUTE, a module importable from the current folder (or on PYTHONPATH) "
+            "and its Scenario, e.g. --scenario mymodule:scenario\n"
+        ),
+    )
 
 
 def test_the_plugin_replays_a_users_scenario_from_the_manifest(pytester: pytest.Pytester) -> None:
     """In a user's own suite, `harness_step` runs once per step of the scenario the recording names."""
     pytester.syspathinsert(ROOT)
-    pytester.makepyfile(test_mine="""
+    pytester.makepyfile(
+        test_mine="""
         def test_step(harness_replayer, harness_step):
             result = harness_replayer.run_step(harness_step.slug)
             assert result.last.status_code == harness_step.expected_status(result.last.request.method)
-    """)
+    """
+    )
     result = pytester.runpytest("-v", f"--harness-recording={EXAMPLE_CASSETTES}", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=11)
-    result.stdout.re_match_lines([r".*test_step\[sweep-leftovers\] PASSED.*",
-                                  r".*test_step\[find-who-is-on-call\] PASSED.*",
-                                  r".*test_step\[delete-everything\] PASSED.*"])
+    result.stdout.re_match_lines(
+        [
+            r".*test_step\[sweep-leftovers\] PASSED.*",
+            r".*test_step\[find-who-is-on-call\] PASSED.*",
+            r".*test_step\[delete-everything\] PASSED.*",
+        ]
+    )
 
 
 def test_the_plugin_takes_the_scenario_from_the_ini_file(pytester: pytest.Pytester) -> None:
     """`harness_scenario` in the ini file names the scenario; a wrong one stops the run once."""
     pytester.syspathinsert(ROOT)
-    pytester.makeini(f"[pytest]\nharness_recording = {EXAMPLE_CASSETTES}\n"
-                     "harness_scenario = examples.oncall:nothing\n")
-    pytester.makepyfile(test_mine="""
+    pytester.makeini(
+        f"[pytest]\nharness_recording = {EXAMPLE_CASSETTES}\nharness_scenario = examples.oncall:nothing\n"
+    )
+    pytester.makepyfile(
+        test_mine="""
         def test_step(harness_replayer, harness_step):
             pass
-    """)
+    """
+    )
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stdout.fnmatch_lines(["*harness: harness_scenario examples.oncall:nothing: 'examples.oncall' "
-                                 "has no attribute 'nothing'*"])
+    result.stdout.fnmatch_lines(
+        ["*harness: harness_scenario examples.oncall:nothing: 'examples.oncall' has no attribute 'nothing'*"]
+    )
 
 
 def test_the_readmes_example_scenario_records_replays_and_audits(
-    home: Path, monkeypatch: pytest.MonkeyPatch,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The README's complete example, saved as oncall_check.py, runs every command it shows."""
     readme = (ROOT / "README.md").read_text()
@@ -421,7 +521,11 @@ def test_the_readmes_example_scenario_records_replays_and_audits(
         assert result.exit_code == 0, (command, result.output)
         outputs.append(result.output)
     assert [line.split()[1] for line in outputs[0].splitlines()] == [
-        "create-responder", "create-rota", "read-the-rota", "clean-up"]
+        "create-responder",
+        "create-rota",
+        "read-the-rota",
+        "clean-up",
+    ]
     assert "4 steps, 5 requests in" in outputs[2]
     assert outputs[3] == "0 findings in 5 files\n"
     manifest = json.loads((home / "recordings" / "oncall-check" / "manifest.json").read_text())

@@ -12,6 +12,14 @@ from harness.drift.model import Change, DriftReport
 from harness.drift.render import FORMATS, render
 
 __all__ = [
-    "FAIL_ON_CHOICES", "FORMATS", "KINDS", "Change", "DriftReport", "Kind", "Severity",
-    "compute_drift", "parse_severity", "render",
+    "FAIL_ON_CHOICES",
+    "FORMATS",
+    "KINDS",
+    "Change",
+    "DriftReport",
+    "Kind",
+    "Severity",
+    "compute_drift",
+    "parse_severity",
+    "render",
 ]

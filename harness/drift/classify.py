@@ -41,9 +41,15 @@ class Delta:
 class Classifier:
     """Turns deepdiff's tree-view levels into deltas, and groups of deltas into Changes."""
 
-    def __init__(self, before: NormalisedRecording, after: NormalisedRecording, *,
-                 known: dict[str, frozenset[str]], still: dict[str, frozenset[str]],
-                 judge: Judge | None = None) -> None:
+    def __init__(
+        self,
+        before: NormalisedRecording,
+        after: NormalisedRecording,
+        *,
+        known: dict[str, frozenset[str]],
+        still: dict[str, frozenset[str]],
+        judge: Judge | None = None,
+    ) -> None:
         self._before, self._after = before, after
         # Own values the baseline showed anywhere (`known`) and the candidate does (`still`).
         self._known, self._still = known, still
@@ -75,11 +81,24 @@ class Classifier:
         documented = None
         if self._judge is not None:
             status = self._after.tree["steps"].get(first.step, {}).get(first.position, {})
-            documented = self._judge(first.kind, label, str(status.get("status", "")),
-                                     first.location, _brought(first.kind, old, new))
-        return Change(step=first.step, interaction=f"#{first.position} {label}",
-                      location=first.location, kind=first.kind, severity=KINDS[first.kind].severity,
-                      before=_join(old), after=_join(new), message=message, documented=documented)
+            documented = self._judge(
+                first.kind,
+                label,
+                str(status.get("status", "")),
+                first.location,
+                _brought(first.kind, old, new),
+            )
+        return Change(
+            step=first.step,
+            interaction=f"#{first.position} {label}",
+            location=first.location,
+            kind=first.kind,
+            severity=KINDS[first.kind].severity,
+            before=_join(old),
+            after=_join(new),
+            message=message,
+            documented=documented,
+        )
 
     def _presence_delta(self, level: Any, path: list[Any], *, added: bool) -> list[Delta]:
         slug = path[1]
@@ -87,8 +106,9 @@ class Classifier:
             side = self._after if added else self._before
             positions = [path[2]] if len(path) == 3 else list(level.t2 if added else level.t1)
             kind = "interaction-added" if added else "interaction-missing"
-            return [Delta(slug, p, "interaction", kind, *_sides({side.labels[slug, p]}, added))
-                    for p in positions]
+            return [
+                Delta(slug, p, "interaction", kind, *_sides({side.labels[slug, p]}, added)) for p in positions
+            ]
         facet = path[-1] if path[-1] in ("own", "other") else None
         node_path = path[:-1] if facet else path
         if len(node_path) < 6 or node_path[-2] != "fields":
@@ -99,15 +119,20 @@ class Classifier:
         deltas = []
         own = node.get("own")
         if facet != "other" and own is not None and lacking.get("own", {}).get("objects"):
-            kind = "field-added" if added else (
-                "field-removed" if own["always"] else "optional-field-removed")
+            kind = (
+                "field-added" if added else ("field-removed" if own["always"] else "optional-field-removed")
+            )
             deltas.append(self._body_delta(node_path, kind, *_sides(own["types"], added)))
         other = node.get("other")
         # Other teams' fields may come and go, but one that every item had is gone from all.
-        if (facet != "own" and not added and other is not None and other["always"]
-                and lacking.get("other", {}).get("objects")):
-            deltas.append(self._body_delta(node_path, "field-removed",
-                                           *_sides(other["types"], added)))
+        if (
+            facet != "own"
+            and not added
+            and other is not None
+            and other["always"]
+            and lacking.get("other", {}).get("objects")
+        ):
+            deltas.append(self._body_delta(node_path, "field-removed", *_sides(other["types"], added)))
         return deltas
 
     def _value_delta(self, level: Any, path: list[Any]) -> list[Delta]:
@@ -117,16 +142,18 @@ class Classifier:
             location = "response.status" if part == "status" else "response.content_type"
             return [Delta(slug, position, location, kind, _some(level.t1), _some(level.t2))]
         if path[-2:] == ["own", "always"] and level.t1 is True and level.t2 is False:
-            return [self._body_delta(path[:-2], "field-sometimes-missing",
-                                     frozenset({"always"}), frozenset({"sometimes"}))]
+            return [
+                self._body_delta(
+                    path[:-2], "field-sometimes-missing", frozenset({"always"}), frozenset({"sometimes"})
+                )
+            ]
         return []
 
     def _set_delta(self, level: Any, item: str, *, added: bool) -> list[Delta]:
         path = level.path(output_format="list")
         if path[3] == "headers":
             kind = "header-added" if added else "header-removed"
-            return [Delta(path[1], path[2], f"response.headers.{item}", kind,
-                           *_sides({"present"}, added))]
+            return [Delta(path[1], path[2], f"response.headers.{item}", kind, *_sides({"present"}, added))]
         before, after = frozenset(map(str, level.t1)), frozenset(map(str, level.t2))
         what, own = path[-1], path[-2] == "own"
         node_path = path[:-2]
@@ -135,8 +162,9 @@ class Classifier:
         if not added:
             # Narrowing (a type, format or value no longer seen) is data, but for discriminators.
             if what == "values" and node_path[-1] == "type":
-                return self._vanished(node_path, body_place(node_path, self._before.tree,
-                                                            self._after.tree), before, after)
+                return self._vanished(
+                    node_path, body_place(node_path, self._before.tree, self._after.tree), before, after
+                )
             return []
         if what == "types":
             # A null-only baseline observed nothing to compare with.
@@ -151,17 +179,18 @@ class Classifier:
         place = body_place(node_path, self._before.tree, self._after.tree)
         return self._new_values(node_path, place, before, after)
 
-    def _variant_delta(self, list_path: list[Any], before: frozenset[str], after: frozenset[str],
-                       *, added: bool) -> list[Delta]:
+    def _variant_delta(
+        self, list_path: list[Any], before: frozenset[str], after: frozenset[str], *, added: bool
+    ) -> list[Delta]:
         listed = body_place(list_path, self._before.tree, self._after.tree)
-        place = Place(f"{listed.location}[].type", f"{listed.field}.type", True, UNTYPED,
-                      frozenset())
+        place = Place(f"{listed.location}[].type", f"{listed.field}.type", True, UNTYPED, frozenset())
         if added:
             return self._new_values(list_path, place, before, after)
         return self._vanished(list_path, place, before, after)
 
-    def _new_values(self, path: list[Any], place: Place, before: frozenset[str],
-                    after: frozenset[str]) -> list[Delta]:
+    def _new_values(
+        self, path: list[Any], place: Place, before: frozenset[str], after: frozenset[str]
+    ) -> list[Delta]:
         if place.in_list:
             # A list shows entities in whatever state the account's history left them, so a
             # value is new only if the baseline never showed it for that field of that entity.
@@ -170,16 +199,16 @@ class Classifier:
             return []
         return [Delta(path[1], path[2], place.location, "enum-value-added", before, after, place)]
 
-    def _vanished(self, path: list[Any], place: Place, before: frozenset[str],
-                  after: frozenset[str]) -> list[Delta]:
+    def _vanished(
+        self, path: list[Any], place: Place, before: frozenset[str], after: frozenset[str]
+    ) -> list[Delta]:
         # Gone from one list but still shown elsewhere for that entity is a list's mix, not news.
         gone = before - after - self._still.get(place.field, frozenset())
         if not after or not gone:
             return []
         return [Delta(path[1], path[2], place.location, "variant-removed", before, after, place)]
 
-    def _body_delta(self, path: list[Any], kind: str, before: frozenset[str],
-                    after: frozenset[str]) -> Delta:
+    def _body_delta(self, path: list[Any], kind: str, before: frozenset[str], after: frozenset[str]) -> Delta:
         place = body_place(path, self._before.tree, self._after.tree)
         return Delta(path[1], path[2], place.location, kind, before, after, place)
 
@@ -194,8 +223,14 @@ def _node(tree: dict[str, Any], path: list[Any]) -> dict[str, Any]:
 
 def _brought(kind: str, before: frozenset[str], after: frozenset[str]) -> frozenset[str]:
     """What a change brings that the baseline did not have: the documents judge these."""
-    if kind in ("field-added", "field-removed", "optional-field-removed", "field-sometimes-missing",
-                "interaction-added", "header-added"):
+    if kind in (
+        "field-added",
+        "field-removed",
+        "optional-field-removed",
+        "field-sometimes-missing",
+        "interaction-added",
+        "header-added",
+    ):
         return after
     return after - before
 

@@ -32,41 +32,54 @@ from harness.drift.model import DriftReport
 from harness.drift.normalise import normalise_recording, vocabulary
 from harness.drift.shape import ENUM_FIELDS
 
-UNOWNED_NOTE = ("{which} does not list the scenario's own items (recorded by an older harness): "
-                "every item was compared as the scenario's own, so other teams' activity may "
-                "show as drift; re-record it to compare other teams' items leniently")
+UNOWNED_NOTE = (
+    "{which} does not list the scenario's own items (recorded by an older harness): "
+    "every item was compared as the scenario's own, so other teams' activity may "
+    "show as drift; re-record it to compare other teams' items leniently"
+)
 
 
-def compute_drift(*, baseline: Recording, candidate: Recording, judge: Judge | None = None,
-                  enum_fields: frozenset[str] = frozenset()) -> DriftReport:
+def compute_drift(
+    *,
+    baseline: Recording,
+    candidate: Recording,
+    judge: Judge | None = None,
+    enum_fields: frozenset[str] = frozenset(),
+) -> DriftReport:
     """Compare two loaded recordings step by step and classify what changed.
 
     `judge` (from PagerDuty's documents, `harness.drift.documented`) says whether each change is
     documented; `enum_fields` names more fields whose values are compared (the documents' enums).
     """
     owned = (baseline.manifest.owned, candidate.manifest.owned)
-    notes = tuple(UNOWNED_NOTE.format(which=which)
-                  for which, ids in zip(("the baseline", "the candidate"), owned, strict=True)
-                  if ids is None)
+    notes = tuple(
+        UNOWNED_NOTE.format(which=which)
+        for which, ids in zip(("the baseline", "the candidate"), owned, strict=True)
+        if ids is None
+    )
     # Ownership is used only when both sides know it: otherwise both are compared strictly.
-    sides = [None, None] if notes else [frozenset(i for ids in o.values() for i in ids)
-                                        for o in owned if o is not None]
+    sides = (
+        [None, None]
+        if notes
+        else [frozenset(i for ids in o.values() for i in ids) for o in owned if o is not None]
+    )
     fields = ENUM_FIELDS | enum_fields
     before = normalise_recording(baseline, owned=sides[0], enum_fields=fields)
     after = normalise_recording(candidate, owned=sides[1], enum_fields=fields)
     steps = before.slugs + tuple(s for s in after.slugs if s not in before.slugs)
-    classifier = Classifier(before, after, known=vocabulary(before.tree),
-                            still=vocabulary(after.tree), judge=judge)
+    classifier = Classifier(
+        before, after, known=vocabulary(before.tree), still=vocabulary(after.tree), judge=judge
+    )
     diff = DeepDiff(*_differing(before.tree, after.tree), view="tree", threshold_to_diff_deeper=0)
     order = {slug: index for index, slug in enumerate(steps)}
     groups: dict[tuple[int, int, str, str], list[Delta]] = {}
-    for delta in (d for levels in diff.values() for level in levels
-                  for d in classifier.deltas(level)):
+    for delta in (d for levels in diff.values() for level in levels for d in classifier.deltas(level)):
         key = (order[delta.step], delta.position, delta.location, delta.kind)
         groups.setdefault(key, []).append(delta)
     changes = tuple(classifier.change(groups[key]) for key in sorted(groups))
-    return DriftReport(baseline=baseline.path, candidate=candidate.path, steps=steps,
-                       changes=changes, notes=notes)
+    return DriftReport(
+        baseline=baseline.path, candidate=candidate.path, steps=steps, changes=changes, notes=notes
+    )
 
 
 def _differing(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

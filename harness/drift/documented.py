@@ -30,26 +30,39 @@ DOCUMENTS = {"rest": "REST/openapiv3.json", "events": "events-v2/openapiv3.json"
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _EVENTS_PREFIX = "/v2"
 # A change's format class (`harness.drift.formats`) against the documents' `format`.
-_FORMATS = {"timestamp": ("date-time",), "date": ("date",), "url": ("uri", "url"),
-            "email": ("email",), "uuid": ("uuid",)}
-_JSON_TYPES = {"integer": "number", "number": "number", "string": "string", "object": "object",
-               "array": "array", "boolean": "boolean"}
+_FORMATS = {
+    "timestamp": ("date-time",),
+    "date": ("date",),
+    "url": ("uri", "url"),
+    "email": ("email",),
+    "uuid": ("uuid",),
+}
+_JSON_TYPES = {
+    "integer": "number",
+    "number": "number",
+    "string": "string",
+    "object": "object",
+    "array": "array",
+    "boolean": "boolean",
+}
 Schema = dict[str, Any]
 
 
-NO_DOCUMENTS = ("PagerDuty's OpenAPI documents were not at hand, so no change says whether it is "
-                "documented: give --spec DIR or set HARNESS_OPENAPI_DIR")
+NO_DOCUMENTS = (
+    "PagerDuty's OpenAPI documents were not at hand, so no change says whether it is "
+    "documented: give --spec DIR or set HARNESS_OPENAPI_DIR"
+)
 
 
-def compare_documented(*, baseline: Recording, candidate: Recording,
-                       spec: Path | None = None) -> DriftReport:
+def compare_documented(*, baseline: Recording, candidate: Recording, spec: Path | None = None) -> DriftReport:
     """`compute_drift` with the documents' judgement, from `--spec`, else where they are kept."""
     documents = load_documents(documents_dir(spec), required=spec is not None)
     if documents is None:
         report = compute_drift(baseline=baseline, candidate=candidate)
         return replace(report, notes=(*report.notes, NO_DOCUMENTS)) if report.changes else report
-    return compute_drift(baseline=baseline, candidate=candidate, judge=documents.judge,
-                         enum_fields=documents.enum_fields)
+    return compute_drift(
+        baseline=baseline, candidate=candidate, judge=documents.judge, enum_fields=documents.enum_fields
+    )
 
 
 def documents_dir(explicit: Path | None = None) -> Path | None:
@@ -69,13 +82,14 @@ def load_documents(directory: Path | None, *, required: bool = False) -> Documen
         path = directory / name
         if not os.path.lexists(path):
             if required:
-                raise ConfigError(f"{path}: PagerDuty OpenAPI document not found",
-                                  hint="name the directory holding REST/ and events-v2/openapiv3.json")
+                raise ConfigError(
+                    f"{path}: PagerDuty OpenAPI document not found",
+                    hint="name the directory holding REST/ and events-v2/openapiv3.json",
+                )
             return None
         try:
             # Read as recordings are: a regular file, bounded in size and nesting.
-            document = parse_json(read_text(path, limit=MAX_DOCUMENT_BYTES, hint=hint),
-                                  where=str(path))
+            document = parse_json(read_text(path, limit=MAX_DOCUMENT_BYTES, hint=hint), where=str(path))
         except InputError as exc:
             raise ConfigError(str(exc), hint=hint) from None
         except ValueError:
@@ -92,16 +106,22 @@ class Documents:
     def __init__(self, rest: Any, events: Any) -> None:
         self._docs = {"rest": rest, "events": events}
         self._operations = [
-            (api, method.upper(), re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"),
-                operation)
+            (
+                api,
+                method.upper(),
+                re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(path)) + "$"),
+                operation,
+            )
             for api, document in self._docs.items()
             for path, item in document.get("paths", {}).items()
-            for method, operation in item.items() if isinstance(operation, dict)
+            for method, operation in item.items()
+            if isinstance(operation, dict)
         ]
         self.enum_fields = frozenset(self._enum_fields())
 
-    def judge(self, kind: str, label: str, status: str, location: str,
-              brought: frozenset[str]) -> bool | None:
+    def judge(
+        self, kind: str, label: str, status: str, location: str, brought: frozenset[str]
+    ) -> bool | None:
         """Whether the documents allow what the change brings (`brought`); None if it brings nothing."""
         if kind in ("variant-removed", "interaction-missing", "header-removed"):
             return None
@@ -123,16 +143,16 @@ class Documents:
         media = response.get("content", {}).get("application/json", {})
         return self._body(api, media.get("schema", {}), location, kind, brought)
 
-    def _body(self, api: str, schema: Schema, location: str, kind: str,
-              brought: frozenset[str]) -> bool:
+    def _body(self, api: str, schema: Schema, location: str, kind: str, brought: frozenset[str]) -> bool:
         steps = location.removeprefix("response.body").lstrip(".")
         parents: list[Schema] = []
         schemas = list(self._branches(api, schema))
         for token in filter(None, steps.split(".")):
             name, lists = token.rstrip("[]"), token.count("[]")
             parents = schemas
-            schemas = [self._resolve(api, s["properties"][name]) for s in parents
-                       if name in s.get("properties", {})]
+            schemas = [
+                self._resolve(api, s["properties"][name]) for s in parents if name in s.get("properties", {})
+            ]
             schemas = [b for s in schemas for b in self._branches(api, s)]
             for _ in range(lists):
                 schemas = [b for s in schemas for b in self._branches(api, s.get("items", {}))]
@@ -168,8 +188,11 @@ class Documents:
         while isinstance(schema, dict) and "$ref" in schema and seen < 50:
             node: Any = self._docs[api]
             for part in schema["$ref"].lstrip("#/").split("/"):
-                node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) \
-                    if isinstance(node, dict) else node[int(part)]
+                node = (
+                    node.get(part.replace("~1", "/").replace("~0", "~"), {})
+                    if isinstance(node, dict)
+                    else node[int(part)]
+                )
             schema, seen = node, seen + 1
         return schema if isinstance(schema, dict) else {}
 

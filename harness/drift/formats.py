@@ -28,9 +28,14 @@ from urllib.parse import urlsplit
 from harness.drift.nodes import TEXT
 
 _ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
-_PAGERDUTY_API_HOSTS = frozenset({
-    "api.pagerduty.com", "api.eu.pagerduty.com", "events.pagerduty.com", "events.eu.pagerduty.com",
-})
+_PAGERDUTY_API_HOSTS = frozenset(
+    {
+        "api.pagerduty.com",
+        "api.eu.pagerduty.com",
+        "events.pagerduty.com",
+        "events.eu.pagerduty.com",
+    }
+)
 # One anchored alternation: most strings fail it at their first character.
 _SHAPES = re.compile(
     r"(?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?P<fraction>\.\d+)?(?P<zone>Z|[+-]\d{2}:?\d{2})?)"
@@ -90,8 +95,14 @@ class FormatClassifier:
         if first == "h" and value.startswith(("https://", "http://")):
             return self._url(value)
         # The commonest unique strings, ids and second-precision UTC timestamps, skip the regex.
-        if "A" <= first <= "Z" and 6 <= len(value) <= 26 and value.isalnum() and value.isupper() \
-                and value.isascii() and not _HEX.fullmatch(value):
+        if (
+            "A" <= first <= "Z"
+            and 6 <= len(value) <= 26
+            and value.isalnum()
+            and value.isupper()
+            and value.isascii()
+            and not _HEX.fullmatch(value)
+        ):
             return f"id ({first}, {len(value)})"
         if len(value) == 20 and value[19] == "Z" and _UTC_SECONDS.fullmatch(value):
             return "timestamp (seconds, Z)"
@@ -115,8 +126,14 @@ class FormatClassifier:
         # Most URLs are a shared prefix and an id (`.../incidents/` and `Q0RIJJZL24RC6W`): the
         # prefix is classified once.
         prefix, _, last = value.rpartition("/")
-        if "A" <= last[:1] <= "Z" and 6 <= len(last) <= 26 and last.isalnum() and last.isupper() \
-                and last.isascii() and not _HEX.fullmatch(last):
+        if (
+            "A" <= last[:1] <= "Z"
+            and 6 <= len(last) <= 26
+            and last.isalnum()
+            and last.isupper()
+            and last.isascii()
+            and not _HEX.fullmatch(last)
+        ):
             found = self._prefixes.get(prefix)
             if found is None:
                 found = self._prefixes[prefix] = self._skeleton_class(value)

@@ -19,12 +19,22 @@ UNTYPED = ""
 
 OBJECT, ARRAY, STRING, NUMBER, BOOLEAN, NULL, EMPTY, PLAIN = (1 << n for n in range(8))
 _TYPE_NAMES = (
-    (OBJECT, "object"), (ARRAY, "array"), (STRING, "string"), (NUMBER, "number"),
-    (BOOLEAN, "boolean"), (NULL, "null"), (EMPTY, "empty"), (PLAIN, "text"),
+    (OBJECT, "object"),
+    (ARRAY, "array"),
+    (STRING, "string"),
+    (NUMBER, "number"),
+    (BOOLEAN, "boolean"),
+    (NULL, "null"),
+    (EMPTY, "empty"),
+    (PLAIN, "text"),
 )
 # JSON has one number type; whether 3600 or 3600.5 was printed is data, not structure.
 SCALAR_BITS: dict[type, int] = {
-    str: STRING, int: NUMBER, float: NUMBER, bool: BOOLEAN, type(None): NULL,
+    str: STRING,
+    int: NUMBER,
+    float: NUMBER,
+    bool: BOOLEAN,
+    type(None): NULL,
 }
 
 # The format class of free text (see `harness.drift.formats`): only its sentences are values.
@@ -39,8 +49,21 @@ MIN_EVIDENCE = 5
 class Node:
     """Everything seen at one path, accumulated across values; `own_*` counts own items only."""
 
-    __slots__ = ("enum", "fields", "formats", "items", "mask", "objects", "own_formats",
-                 "own_mask", "own_objects", "own_seen", "seen", "values", "variants")
+    __slots__ = (
+        "enum",
+        "fields",
+        "formats",
+        "items",
+        "mask",
+        "objects",
+        "own_formats",
+        "own_mask",
+        "own_objects",
+        "own_seen",
+        "seen",
+        "values",
+        "variants",
+    )
 
     def __init__(self, *, enum: bool) -> None:
         self.enum = enum
@@ -94,18 +117,25 @@ def node_tree(node: Node, parent: Node) -> ShapeTree:
     # What the scenario's own items showed here, compared strictly, and what the account's
     # other items showed, compared only for the rules every item obeys.
     if node.own_seen:
-        own: ShapeTree = {"types": set(type_names(node.own_mask)),
-                          "always": node.own_seen == (parent.own_objects or node.own_seen)}
+        own: ShapeTree = {
+            "types": set(type_names(node.own_mask)),
+            "always": node.own_seen == (parent.own_objects or node.own_seen),
+        }
         if node.own_objects:
             own["objects"] = True
-        for name, found in (("values", node.values), ("formats", node.own_formats),
-                            ("variants", node.variants)):
+        for name, found in (
+            ("values", node.values),
+            ("formats", node.own_formats),
+            ("variants", node.variants),
+        ):
             if found:
                 own[name] = set(found)
         tree["own"] = own
     if node.seen >= MIN_EVIDENCE:
-        other: ShapeTree = {"types": set(type_names(node.mask)),
-                            "always": node.seen == (parent.objects or node.seen)}
+        other: ShapeTree = {
+            "types": set(type_names(node.mask)),
+            "always": node.seen == (parent.objects or node.seen),
+        }
         if node.objects:
             other["objects"] = True
         if node.formats:

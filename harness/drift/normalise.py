@@ -28,10 +28,22 @@ from harness.errors import InputError
 # Headers whose presence depends on the transport or the server software, not on the API:
 # `content-length` and `transfer-encoding` swap with the body size, CDNs add or drop the rest.
 # `content-type` is compared on its own as the media type.
-_TRANSPORT_HEADERS = frozenset({
-    "age", "connection", "content-encoding", "content-length", "content-type", "date",
-    "keep-alive", "server", "set-cookie", "transfer-encoding", "via",
-})
+_TRANSPORT_HEADERS = frozenset(
+    {
+        "age",
+        "connection",
+        "content-encoding",
+        "content-length",
+        "content-type",
+        "date",
+        "keep-alive",
+        "server",
+        "set-cookie",
+        "transfer-encoding",
+        "via",
+    }
+)
+
 
 @dataclass(frozen=True)
 class LogicalInteraction:
@@ -50,8 +62,9 @@ class NormalisedRecording:
     labels: dict[tuple[str, int], str]
 
 
-def normalise_recording(recording: Recording, *, owned: frozenset[str] | None = None,
-                        enum_fields: frozenset[str] = ENUM_FIELDS) -> NormalisedRecording:
+def normalise_recording(
+    recording: Recording, *, owned: frozenset[str] | None = None, enum_fields: frozenset[str] = ENUM_FIELDS
+) -> NormalisedRecording:
     """Build the comparison tree of a loaded recording; positions count from 1 in each step.
 
     `owned` holds the ids of the scenario's own items (None: every item is its own); the free
@@ -63,8 +76,9 @@ def normalise_recording(recording: Recording, *, owned: frozenset[str] | None = 
     classify = FormatClassifier(api_hosts(manifest.api_url, manifest.events_url))
 
     def builder() -> ShapeBuilder:
-        return ShapeBuilder(classify=classify, owned=owned, enum_fields=enum_fields,
-                            sentences=owned is not None)
+        return ShapeBuilder(
+            classify=classify, owned=owned, enum_fields=enum_fields, sentences=owned is not None
+        )
 
     for step in recording.steps:
         slug = step.entry.slug

@@ -20,13 +20,11 @@ from harness.errors import ConfigError
 FORMATS = ("text", "markdown", "json", "junit")
 
 _COLOURS = {Severity.BREAKING: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_FIELDS = ("step", "interaction", "location", "kind", "severity", "before", "after", "message",
-           "documented")
+_FIELDS = ("step", "interaction", "location", "kind", "severity", "before", "after", "message", "documented")
 _DOCUMENTED = {True: "documented", False: "UNDOCUMENTED", None: ""}
 
 
-def render(report: DriftReport, *, fmt: str, color: bool = False,
-           fail_on: str = "breaking") -> str:
+def render(report: DriftReport, *, fmt: str, color: bool = False, fail_on: str = "breaking") -> str:
     """The report in format `fmt`; `color` applies to text, `fail_on` to JUnit failures."""
     renderers: dict[str, Callable[[], str]] = {
         "text": lambda: _text(report, color=color),
@@ -76,10 +74,15 @@ def _text(report: DriftReport, *, color: bool) -> str:
         for interaction, group in _grouped(changes, lambda c: c.interaction).items():
             lines.append(f"  {interaction}")
             for change in group:
-                severity = style(f"{change.severity.label:<8}", fg=_COLOURS[change.severity],
-                                 bold=change.severity is Severity.BREAKING or None)
-                lines.append(f"    {severity}  {change.kind:<23}  {change.location}: "
-                             f"{change.message}{_documented_suffix(change)}")
+                severity = style(
+                    f"{change.severity.label:<8}",
+                    fg=_COLOURS[change.severity],
+                    bold=change.severity is Severity.BREAKING or None,
+                )
+                lines.append(
+                    f"    {severity}  {change.kind:<23}  {change.location}: "
+                    f"{change.message}{_documented_suffix(change)}"
+                )
     lines += ["", *(f"note: {note}" for note in report.notes)] if report.notes else []
     if not report.changes:
         lines += ["", "No drift."]
@@ -88,15 +91,22 @@ def _text(report: DriftReport, *, color: bool) -> str:
 
 def _markdown(report: DriftReport) -> str:
     lines = [
-        "## Drift report", "",
-        f"Baseline {_code(str(report.baseline))}, candidate {_code(str(report.candidate))}.", "",
-        "| severity | changes |", "| --- | ---: |",
+        "## Drift report",
+        "",
+        f"Baseline {_code(str(report.baseline))}, candidate {_code(str(report.candidate))}.",
+        "",
+        "| severity | changes |",
+        "| --- | ---: |",
         *(f"| {name} | {count} |" for name, count in report.summary.items()),
     ]
     for step, changes in _by_step(report).items():
-        lines += ["", f"### {_code(step)}", "",
-                  "| severity | kind | interaction | location | change |",
-                  "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"### {_code(step)}",
+            "",
+            "| severity | kind | interaction | location | change |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         lines += [
             f"| {c.severity.label} | {c.kind} | {_code(c.interaction)} | {_code(c.location)} "
             f"| {_cell(c.message + _documented_suffix(c))} |"
@@ -126,19 +136,23 @@ def _code(text: str) -> str:
 def _junit(report: DriftReport, *, fail_on: str) -> str:
     threshold = None if fail_on == "never" else parse_severity(fail_on)
     by_step = _by_step(report)
-    failing = {step: [c for c in changes if threshold is not None and c.severity >= threshold]
-               for step, changes in by_step.items()}
+    failing = {
+        step: [c for c in changes if threshold is not None and c.severity >= threshold]
+        for step, changes in by_step.items()
+    }
     counts = {"tests": str(len(report.steps)), "failures": str(sum(map(bool, failing.values())))}
     suites = ET.Element("testsuites", {"name": "harness drift", **counts})
-    suite = ET.SubElement(suites, "testsuite",
-                          {"name": "harness drift", **counts, "errors": "0", "skipped": "0"})
+    suite = ET.SubElement(
+        suites, "testsuite", {"name": "harness drift", **counts, "errors": "0", "skipped": "0"}
+    )
     for step in report.steps:
         case = ET.SubElement(suite, "testcase", classname="harness.drift", name=step)
         failed = failing.get(step, [])
         passed = [c for c in by_step.get(step, []) if c not in failed]
         if failed:
-            failure = ET.SubElement(case, "failure", type="drift",
-                                    message=f"{len(failed)} change(s) at or above {fail_on}")
+            failure = ET.SubElement(
+                case, "failure", type="drift", message=f"{len(failed)} change(s) at or above {fail_on}"
+            )
             failure.text = _plain(failed)
         if passed:
             ET.SubElement(case, "system-out").text = _plain(passed)
@@ -147,5 +161,7 @@ def _junit(report: DriftReport, *, fail_on: str) -> str:
 
 
 def _plain(changes: list[Change]) -> str:
-    return "\n".join(f"{c.severity.label} {c.kind} {c.interaction} {c.location}: {c.message}"
-                     f"{_documented_suffix(c)}" for c in changes)
+    return "\n".join(
+        f"{c.severity.label} {c.kind} {c.interaction} {c.location}: {c.message}{_documented_suffix(c)}"
+        for c in changes
+    )

@@ -14,9 +14,12 @@ present in every object that could hold it, and the format classes of its string
 fixed sentences (free text of several words, ids, numbers and times taken out; a single
 word such as a user's `color` may be assigned anew each run) and each list's item types::
 
-    {"fields": {...}, "items": {type: {...}},
-     "own": {"types", "always", "objects", "values", "formats", "variants"},
-     "other": {"types", "always", "objects", "formats"}}
+    {
+        "fields": {...},
+        "items": {type: {...}},
+        "own": {"types", "always", "objects", "values", "formats", "variants"},
+        "other": {"types", "always", "objects", "formats"},
+    }
 
 Other teams' items count only from `MIN_EVIDENCE` values at a path, and without values: their
 statuses and types are their business.
@@ -50,10 +53,20 @@ from harness.drift.noise import normalise_sentence
 from harness.inputs import nested_too_deep
 
 # Fields whose values form a small vocabulary worth comparing between recordings.
-ENUM_FIELDS = frozenset({
-    "aggregate_unit", "alert_creation", "assigned_via", "event_action", "on_call_handoff_notifications",
-    "role", "severity", "status", "type", "urgency",
-})
+ENUM_FIELDS = frozenset(
+    {
+        "aggregate_unit",
+        "alert_creation",
+        "assigned_via",
+        "event_action",
+        "on_call_handoff_notifications",
+        "role",
+        "severity",
+        "status",
+        "type",
+        "urgency",
+    }
+)
 
 Classify = Callable[[str], str]
 # The references that tie an item to the scenario: a log entry to its incident, a notification
@@ -69,8 +82,14 @@ class ShapeBuilder:
     compared; `sentences` also compares the free text of own items (their fixed sentences).
     """
 
-    def __init__(self, *, classify: Classify = lambda _: TEXT, owned: frozenset[str] | None = None,
-                 enum_fields: frozenset[str] = ENUM_FIELDS, sentences: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        classify: Classify = lambda _: TEXT,
+        owned: frozenset[str] | None = None,
+        enum_fields: frozenset[str] = ENUM_FIELDS,
+        sentences: bool = False,
+    ) -> None:
         self._root = Node(enum=False)
         self._classify = classify
         # The classifier's own caches, read inline in the hot loop when it offers them.

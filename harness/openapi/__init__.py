@@ -15,5 +15,4 @@ from harness.openapi.locate import (
     openapi_dir,
 )
 
-__all__ = ["DEFAULT_DIR", "DOCUMENTS", "ENV_VAR", "Api", "missing_documents", "missing_reason",
-           "openapi_dir"]
+__all__ = ["DEFAULT_DIR", "DOCUMENTS", "ENV_VAR", "Api", "missing_documents", "missing_reason", "openapi_dir"]

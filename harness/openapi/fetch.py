@@ -40,7 +40,10 @@ def cache_dir(commit: str = COMMIT) -> Path:
 
 
 def fetch_documents(
-    *, base_url: str = BASE_URL, commit: str = COMMIT, pins: Mapping[str, str] = PINS,
+    *,
+    base_url: str = BASE_URL,
+    commit: str = COMMIT,
+    pins: Mapping[str, str] = PINS,
     cache: Path | None = None,
 ) -> list[Path]:
     """Make sure every pinned file is in the cache with its sha256; return the files downloaded.
@@ -57,9 +60,11 @@ def fetch_documents(
         body = _download(f"{base_url.rstrip('/')}/{commit}/reference/{name}")
         actual = _sha256(body)
         if actual != digest:
-            raise InputError(f"{name} from {base_url} has sha256 {actual}, not the pinned {digest}",
-                             hint="the download was altered or the pin is stale; nothing was "
-                             "written; check the source, or update PINS with the README's table")
+            raise InputError(
+                f"{name} from {base_url} has sha256 {actual}, not the pinned {digest}",
+                hint="the download was altered or the pin is stale; nothing was "
+                "written; check the source, or update PINS with the README's table",
+            )
         _write_atomically(path, body)
         fetched.append(path)
     return fetched
@@ -69,19 +74,25 @@ def _download(url: str) -> bytes:
     try:
         with requests.get(url, timeout=TIMEOUT, stream=True) as response:
             if response.status_code != 200:
-                raise ConfigError(f"GET {url} answered {response.status_code}",
-                                  hint="check the pinned commit and the network, then run again")
+                raise ConfigError(
+                    f"GET {url} answered {response.status_code}",
+                    hint="check the pinned commit and the network, then run again",
+                )
             body = bytearray()
             for chunk in response.iter_content(chunk_size=1 << 16):
                 body += chunk
                 if len(body) > MAX_BYTES:
-                    raise InputError(f"{url} is larger than {MAX_BYTES} bytes",
-                                     hint="that is not one of PagerDuty's documents; check the URL")
+                    raise InputError(
+                        f"{url} is larger than {MAX_BYTES} bytes",
+                        hint="that is not one of PagerDuty's documents; check the URL",
+                    )
             return bytes(body)
     except requests.RequestException as exc:
-        raise ConfigError(f"cannot download {url} ({type(exc).__name__})",
-                          hint="this needs network access to raw.githubusercontent.com; "
-                          "or copy the files and set HARNESS_OPENAPI_DIR") from None
+        raise ConfigError(
+            f"cannot download {url} ({type(exc).__name__})",
+            hint="this needs network access to raw.githubusercontent.com; "
+            "or copy the files and set HARNESS_OPENAPI_DIR",
+        ) from None
 
 
 def _write_atomically(path: Path, body: bytes) -> None:
@@ -115,4 +126,3 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     print(f"{len(fetched)} downloaded, {len(PINS) - len(fetched)} already cached: {target}")
     return 0
-

@@ -42,5 +42,7 @@ def missing_documents(directory: Path | None = None) -> list[Path]:
 def missing_reason() -> str:
     """Why the spec checks cannot run here, and the command that fixes it."""
     missing = ", ".join(str(p) for p in missing_documents())
-    return (f"PagerDuty OpenAPI documents not found (missing: {missing}); run `nox -s spec` to "
-            f"download them into {cache_dir()}, or set {ENV_VAR} to a folder holding them")
+    return (
+        f"PagerDuty OpenAPI documents not found (missing: {missing}); run `nox -s spec` to "
+        f"download them into {cache_dir()}, or set {ENV_VAR} to a folder holding them"
+    )

@@ -38,8 +38,11 @@ class Workday:
     def act(self) -> str:
         """Do one seeded thing to the account and return its name (a trigger if nothing is open)."""
         doing = self.rng.choices(DOINGS, WEIGHTS)[0]
-        open_ = [i for i in self.account.incidents.values()
-                 if i.status != "resolved" and i.service_id in self.cast.service_ids]
+        open_ = [
+            i
+            for i in self.account.incidents.values()
+            if i.status != "resolved" and i.service_id in self.cast.service_ids
+        ]
         if doing == "trigger" or not open_:
             self.trigger()
             return "trigger"
@@ -51,14 +54,24 @@ class Workday:
         """Open an incident on a generated service through one of its Events API integrations."""
         account, chatter = self.account, self.cast.chatter
         service = account.services[self.rng.choice(sorted(self.cast.service_ids))]
-        integration = next(account.integrations[i] for i in service.integration_ids
-                           if account.integrations[i].type in EVENTS_KEYED)
+        integration = next(
+            account.integrations[i]
+            for i in service.integration_ids
+            if account.integrations[i].type in EVENTS_KEYED
+        )
         title = chatter.title(service.name)
         details = chatter.details(service.name)
-        payload = {"summary": title, "severity": self.rng.choice(("critical", "error", "warning")),
-                   "source": str(details["host"]), "custom_details": details}
+        payload = {
+            "summary": title,
+            "severity": self.rng.choice(("critical", "error", "warning")),
+            "source": str(details["host"]),
+            "custom_details": details,
+        }
         lifecycle.open_incident(
-            account, integration=integration, alert_key=chatter.hexid(32), payload=payload,
+            account,
+            integration=integration,
+            alert_key=chatter.hexid(32),
+            payload=payload,
             channel_details={"description": title, "details": details},
         )
 
@@ -70,15 +83,28 @@ class Workday:
         account = self.account
         policy = account.escalation_policies[incident.escalation_policy_id or ""]
         current = {a.user_id for a in incident.assignments}
-        level = next((r.user_ids for r in policy.rules if r.user_ids and not current & set(r.user_ids)),
-                     policy.rules[0].user_ids)
+        level = next(
+            (r.user_ids for r in policy.rules if r.user_ids and not current & set(r.user_ids)),
+            policy.rules[0].user_ids,
+        )
         at = account.now()
-        incident = store(account, incident, assignments=tuple(Assignment(u, at) for u in level),
-                         assigned_via="escalation_policy", updated_at=at)
-        log_on(account, incident, type_="escalate_log_entry",
-               summary=f"Escalated to {', '.join(account.names[u] for u in level)}",
-               agent=Actor("service", incident.service_id), channel={"type": "timeout"},
-               assignee_ids=level, at=at)
+        incident = store(
+            account,
+            incident,
+            assignments=tuple(Assignment(u, at) for u in level),
+            assigned_via="escalation_policy",
+            updated_at=at,
+        )
+        log_on(
+            account,
+            incident,
+            type_="escalate_log_entry",
+            summary=f"Escalated to {', '.join(account.names[u] for u in level)}",
+            agent=Actor("service", incident.service_id),
+            channel={"type": "timeout"},
+            assignee_ids=level,
+            at=at,
+        )
         for assignee in level:
             lifecycle.notify(account, incident, account.users[assignee])
 
@@ -89,11 +115,16 @@ class Workday:
             incident = transitions.acknowledge(account, incident, actor=Actor("user", user_id))
         at = account.now()
         incident = store(account, incident, updated_at=at)
-        log_on(account, incident, type_="snooze_log_entry",
-               summary=f"Snoozed for 1 hour by {account.names[user_id]}",
-               agent=Actor("user", user_id), channel={"type": "website"}, at=at,
-               extra={"changed_actions": [
-                   {"type": "unacknowledge", "at": stamp(at + timedelta(hours=1))}]})
+        log_on(
+            account,
+            incident,
+            type_="snooze_log_entry",
+            summary=f"Snoozed for 1 hour by {account.names[user_id]}",
+            agent=Actor("user", user_id),
+            channel={"type": "website"},
+            at=at,
+            extra={"changed_actions": [{"type": "unacknowledge", "at": stamp(at + timedelta(hours=1))}]},
+        )
 
     def reassign(self, incident: Incident, user_id: str) -> None:
         """Hand the incident to someone else, as the acting user."""
@@ -101,20 +132,21 @@ class Workday:
         transitions.reassign(self.account, incident, (target,), by=self.account.users[user_id])
 
     def annotate(self, incident: Incident, user_id: str) -> None:
-        transitions.add_note(self.account, incident, user=self.account.users[user_id],
-                             content=self.cast.chatter.note())
+        transitions.add_note(
+            self.account, incident, user=self.account.users[user_id], content=self.cast.chatter.note()
+        )
 
     def resolve(self, incident: Incident, user_id: str) -> None:
         resolution = self.cast.chatter.resolution() if self.rng.random() < 0.5 else None
-        transitions.resolve(self.account, incident, actor=Actor("user", user_id),
-                            resolution=resolution)
+        transitions.resolve(self.account, incident, actor=Actor("user", user_id), resolution=resolution)
 
 
 class Activity:
     """A thread that has the workday act at seeded moments until the sandbox stops."""
 
-    def __init__(self, *, account: Account, cast: Cast, seed: int, interval: float,
-                 stopping: threading.Event) -> None:
+    def __init__(
+        self, *, account: Account, cast: Cast, seed: int, interval: float, stopping: threading.Event
+    ) -> None:
         self._account = account
         self._rng = random.Random(f"{seed}:activity")
         self._workday = Workday(account, cast, self._rng)

@@ -45,7 +45,8 @@ def incident_metrics(call: Call) -> Reply:
         incidents = [
             i
             for i in call.account.incidents.values()
-            if start <= i.created_at < end and i.created_at <= horizon
+            if start <= i.created_at < end
+            and i.created_at <= horizon
             and (not service_ids or i.service_id in service_ids)
             and (urgency is None or i.urgency == urgency)
             # Sandbox incidents have no priority, so none of them is major.
@@ -55,16 +56,16 @@ def incident_metrics(call: Call) -> Reply:
             data = [_metrics(call.account, incidents, zone, horizon)]
         else:
             data = [
-                {"range_start": begin.strftime("%Y-%m-%dT%H:%M:%S"),
-                 **_metrics(call.account, group, zone, horizon)}
+                {
+                    "range_start": begin.strftime("%Y-%m-%dT%H:%M:%S"),
+                    **_metrics(call.account, group, zone, horizon),
+                }
                 for begin, group in _buckets(incidents, str(unit), zone)
             ]
     echoed = {k: v for k, v in filters.items() if k not in ("created_at_start", "created_at_end")}
     reply: Json = {} if unit is None else {"aggregate_unit": unit}
     reply["data"] = data
-    reply["filters"] = {
-        "create_range_start": stamp(start), "create_range_end": stamp(end), **echoed
-    }
+    reply["filters"] = {"create_range_start": stamp(start), "create_range_end": stamp(end), **echoed}
     reply["time_zone"] = zone_name
     return Reply(200, reply)
 
@@ -95,9 +96,7 @@ def _buckets(
     """Group incidents by the local start of their day, week (from Monday) or month."""
     groups: dict[datetime, list[Incident]] = {}
     for incident in incidents:
-        local = incident.created_at.astimezone(zone).replace(
-            hour=0, minute=0, second=0, microsecond=0
-        )
+        local = incident.created_at.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
         if unit == "week":
             local -= timedelta(days=local.weekday())
         elif unit == "month":
@@ -106,33 +105,27 @@ def _buckets(
     return sorted(groups.items())
 
 
-def _metrics(
-    account: Account, incidents: Sequence[Incident], zone: ZoneInfo, horizon: datetime
-) -> Json:
+def _metrics(account: Account, incidents: Sequence[Incident], zone: ZoneInfo, horizon: datetime) -> Json:
     """The metrics of these incidents as the pipeline saw them at `horizon`."""
     ids = {i.id for i in incidents}
-    entries = [e for e in account.log_entries.values()
-               if e.incident_id in ids and e.created_at <= horizon]
-    acks = {i.id: [e for e in entries if e.incident_id == i.id and _is_user_ack(e)]
-            for i in incidents}
-    notifications = [n for n in account.notifications.values()
-                     if n.incident_id in ids and n.started_at <= horizon]
+    entries = [e for e in account.log_entries.values() if e.incident_id in ids and e.created_at <= horizon]
+    acks = {i.id: [e for e in entries if e.incident_id == i.id and _is_user_ack(e)] for i in incidents}
+    notifications = [
+        n for n in account.notifications.values() if n.incident_id in ids and n.started_at <= horizon
+    ]
     interruptions = [n.started_at.astimezone(zone) for n in notifications if n.type in INTERRUPTING]
     resolved = {i.id: r for i in incidents if (r := i.resolved_at) is not None and r <= horizon}
     to_ack = [(a[0].created_at - i.created_at) for i in incidents if (a := acks[i.id])]
     to_resolve = [resolved[i.id] - i.created_at for i in incidents if i.id in resolved]
-    engaged = [(resolved.get(i.id, horizon) - a[0].created_at)
-               for i in incidents if (a := acks[i.id])]
+    engaged = [(resolved.get(i.id, horizon) - a[0].created_at) for i in incidents if (a := acks[i.id])]
     responders = [len({e.agent for e in a}) for a in acks.values() if a]
     multi = [a for a in acks.values() if len({e.agent for e in a}) > 1]
-    assigns = [sum(e.type == "assign_log_entry" and e.incident_id == i for e in entries)
-               for i in ids]
+    assigns = [sum(e.type == "assign_log_entry" and e.incident_id == i for e in entries) for i in ids]
     return {
         "mean_assignment_count": _mean(assigns),
         "mean_engaged_seconds": _mean_seconds(engaged),
         "mean_engaged_user_count": _mean(responders),
-        "mean_seconds_to_engage": _mean_seconds([a[-1].created_at - a[0].created_at
-                                                 for a in multi]),
+        "mean_seconds_to_engage": _mean_seconds([a[-1].created_at - a[0].created_at for a in multi]),
         "mean_seconds_to_first_ack": _mean_seconds(to_ack),
         "mean_seconds_to_mobilize": _mean_seconds(
             [a[-1].created_at - account.incidents[a[0].incident_id].created_at for a in multi]
@@ -146,15 +139,17 @@ def _metrics(
         "total_incidents_acknowledged": sum(bool(a) for a in acks.values()),
         "total_incidents_auto_resolved": 0,
         "total_incidents_manual_escalated": 0,
-        "total_incidents_reassigned": len({e.incident_id for e in entries
-                                           if e.type == "assign_log_entry"
-                                           and e.agent is not None and e.agent.kind == "user"}),
+        "total_incidents_reassigned": len(
+            {
+                e.incident_id
+                for e in entries
+                if e.type == "assign_log_entry" and e.agent is not None and e.agent.kind == "user"
+            }
+        ),
         "total_incidents_timeout_escalated": 0,
         "total_interruptions": len(interruptions),
         "total_notifications": len(notifications),
-        "total_off_hour_interruptions": sum(
-            not _business(t) and not _sleep(t) for t in interruptions
-        ),
+        "total_off_hour_interruptions": sum(not _business(t) and not _sleep(t) for t in interruptions),
         "total_sleep_hour_interruptions": sum(_sleep(t) for t in interruptions),
         "total_snoozed_seconds": 0,
         "total_user_defined_engaged_seconds": int(sum(d.total_seconds() for d in engaged)),
@@ -162,8 +157,7 @@ def _metrics(
 
 
 def _is_user_ack(entry: LogEntry) -> bool:
-    return entry.type == "acknowledge_log_entry" and entry.agent is not None \
-        and entry.agent.kind == "user"
+    return entry.type == "acknowledge_log_entry" and entry.agent is not None and entry.agent.kind == "user"
 
 
 def _business(moment: datetime) -> bool:

@@ -35,9 +35,7 @@ MAX_OFFSET_PLUS_LIMIT = 10_000
 class ApiError(Exception):
     """A PagerDuty error answer: HTTP status plus `{"error": {message, code, errors}}`."""
 
-    def __init__(
-        self, status: int, code: int, message: str, errors: Sequence[str] = ()
-    ) -> None:
+    def __init__(self, status: int, code: int, message: str, errors: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -62,9 +60,7 @@ def not_found(message: str = "Not Found", code: int = 2100) -> ApiError:
     return ApiError(404, code, message)
 
 
-def lookup(
-    table: Mapping[str, T], record_id: str, message: str = "Not Found", code: int = 2100
-) -> T:
+def lookup(table: Mapping[str, T], record_id: str, message: str = "Not Found", code: int = 2100) -> T:
     """Return the record with this id, or answer 404 with the resource's message and code."""
     record = table.get(record_id)
     if record is None:
@@ -189,9 +185,7 @@ def _int_param(call: Call, name: str, default: int) -> int:
         raise invalid(f"{name} must be an integer.") from None
 
 
-def paginated(
-    key: str, items: Sequence[T], page: Page, render: Callable[[T], Json]
-) -> Json:
+def paginated(key: str, items: Sequence[T], page: Page, render: Callable[[T], Json]) -> Json:
     """Return one page of items under `key` with limit, offset, more and total."""
     window = items[page.offset : page.offset + page.limit]
     return {

@@ -59,9 +59,7 @@ REST_ROUTES: tuple[Route, ...] = (
     *schedules.ROUTES,
     *oncalls.ROUTES,
 )
-MISSING_FROM = (
-    'You must specify a user\'s email address in the "From" header to perform this action'
-)
+MISSING_FROM = 'You must specify a user\'s email address in the "From" header to perform this action'
 INTERNAL_ERROR = "An internal error has occurred. PagerDuty team has been notified."
 # Error bodies for faults that answer a plain status: (code, message) as PagerDuty words them.
 FAULT_ERRORS = {
@@ -204,9 +202,7 @@ def _json(status: int, body: Json | None, headers: dict[str, str] | None = None)
         del response.headers["Content-Type"]
         return response
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(
-        data, status=status, headers=extra, content_type="application/json; charset=utf-8"
-    )
+    return Response(data, status=status, headers=extra, content_type="application/json; charset=utf-8")
 
 
 def _unauthorized(headers: dict[str, str]) -> Response:

@@ -30,13 +30,35 @@ from harness.sandbox.records import (
 from harness.sandbox.state import USER_COLORS, Account
 
 TEAM_NAMES = (
-    "Platform", "Payments", "Mobile", "Data Infrastructure", "SRE", "Customer Support",
-    "Security", "Networking", "Identity", "Search", "Checkout", "Storage",
+    "Platform",
+    "Payments",
+    "Mobile",
+    "Data Infrastructure",
+    "SRE",
+    "Customer Support",
+    "Security",
+    "Networking",
+    "Identity",
+    "Search",
+    "Checkout",
+    "Storage",
 )
 SERVICE_NAMES = (
-    "checkout-api", "payments-gateway", "search-indexer", "auth-service", "mobile-backend",
-    "orders-db", "notification-worker", "cdn-edge", "billing-cron", "inventory-sync",
-    "graphql-gateway", "kafka-cluster", "data-warehouse-etl", "status-page", "vpn-concentrator",
+    "checkout-api",
+    "payments-gateway",
+    "search-indexer",
+    "auth-service",
+    "mobile-backend",
+    "orders-db",
+    "notification-worker",
+    "cdn-edge",
+    "billing-cron",
+    "inventory-sync",
+    "graphql-gateway",
+    "kafka-cluster",
+    "data-warehouse-etl",
+    "status-page",
+    "vpn-concentrator",
 )
 # Every inbound integration type the spec lists, with the name PagerDuty's UI gives it.
 INTEGRATION_TYPES = {
@@ -61,8 +83,14 @@ PRIORITIES = (
 )
 ROLES = ("admin", "user", "user", "user", "limited_user", "observer", "read_only_user")
 TIME_ZONES = (
-    "America/New_York", "America/Chicago", "America/Los_Angeles", "Europe/London", "Europe/Berlin",
-    "Asia/Kolkata", "Australia/Sydney", "Etc/UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "Etc/UTC",
 )
 HEX = "0123456789abcdef"
 
@@ -86,10 +114,15 @@ def populate(account: Account, *, seed: int, now: datetime) -> Cast:
     _priorities(account)
     users = _users(account, fake, rng, domain=domain, teams=teams, now=now)
     # Free text names the people who have a phone, with their email and number.
-    people = [Person(u.name, u.email, m.country_code or 1, m.address)
-              for u in users for m in u.contact_methods if m.type == "phone_contact_method"]
-    chatter = Chatter(fake, random.Random(f"{seed}:text"), domain=domain, services=SERVICE_NAMES,
-                      people=people)
+    people = [
+        Person(u.name, u.email, m.country_code or 1, m.address)
+        for u in users
+        for m in u.contact_methods
+        if m.type == "phone_contact_method"
+    ]
+    chatter = Chatter(
+        fake, random.Random(f"{seed}:text"), domain=domain, services=SERVICE_NAMES, people=people
+    )
     policies = _policies(account, fake, rng, users=users, teams=teams, now=now)
     services = _services(account, fake, rng, policies=policies, now=now)
     history.write(account, rng, chatter, services=services, users=users, now=now)
@@ -119,7 +152,12 @@ def _ascii(text: str) -> str:
 
 
 def _users(
-    account: Account, fake: Faker, rng: random.Random, *, domain: str, teams: list[Team],
+    account: Account,
+    fake: Faker,
+    rng: random.Random,
+    *,
+    domain: str,
+    teams: list[Team],
     now: datetime,
 ) -> list[User]:
     users: list[User] = []
@@ -155,26 +193,37 @@ def _users(
 
 
 def _contact_methods(
-    account: Account, fake: Faker, rng: random.Random, *, email: str, first: str, every: bool,
+    account: Account,
+    fake: Faker,
+    rng: random.Random,
+    *,
+    email: str,
+    first: str,
+    every: bool,
 ) -> tuple[ContactMethod, ...]:
     methods = [ContactMethod(account.new_id(), "email_contact_method", "Work", email)]
     if every or rng.random() < 0.3:
-        methods.append(ContactMethod(account.new_id(), "email_contact_method", "Personal",
-                                     fake.free_email()))
+        methods.append(ContactMethod(account.new_id(), "email_contact_method", "Personal", fake.free_email()))
     if every or rng.random() < 0.9:
         country, digits = phone_number(rng)
-        methods.append(ContactMethod(account.new_id(), "phone_contact_method", "Mobile", digits,
-                                     country))
-        methods.append(ContactMethod(account.new_id(), "sms_contact_method", "Mobile", digits,
-                                     country))
+        methods.append(ContactMethod(account.new_id(), "phone_contact_method", "Mobile", digits, country))
+        methods.append(ContactMethod(account.new_id(), "sms_contact_method", "Mobile", digits, country))
         if every or rng.random() < 0.2:
-            methods.append(ContactMethod(account.new_id(), "whatsapp_contact_method", "WhatsApp",
-                                         digits, country))
+            methods.append(
+                ContactMethod(account.new_id(), "whatsapp_contact_method", "WhatsApp", digits, country)
+            )
     if every or rng.random() < 0.6:
         device = rng.choice(("ios", "android"))
         label = f"{first}'s {'iPhone' if device == 'ios' else rng.choice(('Pixel', 'Galaxy'))}"
-        methods.append(ContactMethod(account.new_id(), "push_notification_contact_method", label,
-                                     "".join(rng.choices(HEX, k=64)), device_type=device))
+        methods.append(
+            ContactMethod(
+                account.new_id(),
+                "push_notification_contact_method",
+                label,
+                "".join(rng.choices(HEX, k=64)),
+                device_type=device,
+            )
+        )
     return tuple(methods)
 
 
@@ -193,15 +242,23 @@ def _rules(
 
 
 def _policies(
-    account: Account, fake: Faker, rng: random.Random, *, users: list[User], teams: list[Team],
+    account: Account,
+    fake: Faker,
+    rng: random.Random,
+    *,
+    users: list[User],
+    teams: list[Team],
     now: datetime,
 ) -> list[EscalationPolicy]:
     policies = []
     for team in teams:
         members = [u.id for u in users if team.id in u.team_ids] or [rng.choice(users).id]
         rules = tuple(
-            EscalationRule(account.new_id(), rng.choice((5, 10, 15, 30)),
-                           tuple(rng.sample(members, min(len(members), rng.choice((1, 1, 2))))))
+            EscalationRule(
+                account.new_id(),
+                rng.choice((5, 10, 15, 30)),
+                tuple(rng.sample(members, min(len(members), rng.choice((1, 1, 2))))),
+            )
             for _ in range(rng.randint(1, 3))
         )
         policy = EscalationPolicy(
@@ -221,7 +278,11 @@ def _policies(
 
 
 def _services(
-    account: Account, fake: Faker, rng: random.Random, *, policies: list[EscalationPolicy],
+    account: Account,
+    fake: Faker,
+    rng: random.Random,
+    *,
+    policies: list[EscalationPolicy],
     now: datetime,
 ) -> list[Service]:
     names = rng.sample(SERVICE_NAMES, rng.randint(8, len(SERVICE_NAMES)))
@@ -264,7 +325,8 @@ def _integration(account: Account, rng: random.Random, service: Service, kind: s
         created_at=service.created_at + timedelta(days=rng.randint(0, 100)),
         integration_key="".join(rng.choices(HEX, k=32)) if kind in EVENTS_KEYED else None,
         integration_email=f"{service.name}-{integration_id.lower()}@{account.subdomain}.pagerduty.com"
-        if kind == "generic_email_inbound_integration" else None,
+        if kind == "generic_email_inbound_integration"
+        else None,
     )
     account.integrations[integration.id] = integration
     account.names[integration.id] = integration.name

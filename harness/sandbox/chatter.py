@@ -62,15 +62,24 @@ def phone_forms(country: int, digits: str) -> tuple[str, ...]:
     if country == 1:
         area, exchange, line = digits[:3], digits[3:6], digits[6:]
         return (
-            digits, f"{area} {exchange} {line}", f"{area}.{exchange}.{line}",
-            f"{area}-{exchange}-{line}", f"({area}) {exchange}-{line}", f"+1 {area} {exchange} {line}",
-            f"+1{digits}", f"1-{area}-{exchange}-{line}",
+            digits,
+            f"{area} {exchange} {line}",
+            f"{area}.{exchange}.{line}",
+            f"{area}-{exchange}-{line}",
+            f"({area}) {exchange}-{line}",
+            f"+1 {area} {exchange} {line}",
+            f"+1{digits}",
+            f"1-{area}-{exchange}-{line}",
         )
     head, middle, tail = digits[:-7], digits[-7:-4], digits[-4:]
     return (
-        digits, f"0{head} {middle} {tail}", f"+{country} {head} {middle} {tail}",
-        f"+{country}-{head}-{middle}-{tail}", f"+{country}.{head}.{middle}.{tail}",
-        f"(0{head}) {middle}{tail}", f"+{country}{digits}",
+        digits,
+        f"0{head} {middle} {tail}",
+        f"+{country} {head} {middle} {tail}",
+        f"+{country}-{head}-{middle}-{tail}",
+        f"+{country}.{head}.{middle}.{tail}",
+        f"(0{head}) {middle}{tail}",
+        f"+{country}{digits}",
     )
 
 
@@ -93,8 +102,15 @@ class Person:
 class Chatter:
     """Writes titles, notes, resolutions and alert details for one account."""
 
-    def __init__(self, fake: Faker, rng: random.Random, *, domain: str, services: Sequence[str],
-                 people: Sequence[Person]) -> None:
+    def __init__(
+        self,
+        fake: Faker,
+        rng: random.Random,
+        *,
+        domain: str,
+        services: Sequence[str],
+        people: Sequence[Person],
+    ) -> None:
         self.rng = rng
         self.domain = domain
         self.services = tuple(services)
@@ -143,11 +159,16 @@ class Chatter:
         rng = self.rng
         person = rng.choice(self.people)
         return template.format(
-            host=rng.choice(self.hosts), ip=rng.choice(self.ips), url=self.link(),
-            service=service or rng.choice(self.services), domain=self.domain,
-            email=rng.choice((person.email, rng.choice(self.outsiders))), name=person.name,
+            host=rng.choice(self.hosts),
+            ip=rng.choice(self.ips),
+            url=self.link(),
+            service=service or rng.choice(self.services),
+            domain=self.domain,
+            email=rng.choice((person.email, rng.choice(self.outsiders))),
+            name=person.name,
             phone=rng.choice(phone_forms(person.country_code, person.phone)),
-            hexid=self.hexid(5), severity=rng.choice(SEVERITIES).upper(),
+            hexid=self.hexid(5),
+            severity=rng.choice(SEVERITIES).upper(),
             bridge=self.bridge()["conference_url"],
         )
 

@@ -25,8 +25,7 @@ def list_policies(call: Call) -> Reply:
         policies = (
             p
             for p in call.account.escalation_policies.values()
-            if needle in p.name.lower()
-            and (not user_ids or any(user_ids & set(r.user_ids) for r in p.rules))
+            if needle in p.name.lower() and (not user_ids or any(user_ids & set(r.user_ids) for r in p.rules))
         )
         return page_by_name(
             call, "escalation_policies", policies, lambda p: render_policy(call, p), sortable=True
@@ -127,9 +126,7 @@ def delete_policy(call: Call) -> Reply:
 
 
 def _find(call: Call) -> EscalationPolicy:
-    return lookup(
-        call.account.escalation_policies, call.args["id"], "Escalation Policy Not Found", 5001
-    )
+    return lookup(call.account.escalation_policies, call.args["id"], "Escalation Policy Not Found", 5001)
 
 
 def render_policy(call: Call, policy: EscalationPolicy) -> Json:
@@ -148,15 +145,15 @@ def render_policy(call: Call, policy: EscalationPolicy) -> Json:
             {
                 "id": rule.id,
                 "escalation_delay_in_minutes": rule.escalation_delay_in_minutes,
-                "targets": [*(refs.user(u) for u in rule.user_ids),
-                            *(refs.schedule(s) for s in rule.schedule_ids)],
+                "targets": [
+                    *(refs.user(u) for u in rule.user_ids),
+                    *(refs.schedule(s) for s in rule.schedule_ids),
+                ],
             }
             for rule in policy.rules
         ],
         "services": [
-            refs.service(s.id)
-            for s in call.account.services.values()
-            if s.escalation_policy_id == policy.id
+            refs.service(s.id) for s in call.account.services.values() if s.escalation_policy_id == policy.id
         ],
         "num_loops": policy.num_loops,
         "teams": refs.teams(policy.team_ids),

@@ -61,8 +61,7 @@ def enqueue(body: bytes, *, account: Account, worker: EventWorker) -> tuple[int,
             if _integration(account, raw["routing_key"]) is None:
                 errors = ["Invalid routing key"]
     if errors:
-        return 400, {"status": "invalid event", "message": "Event object is invalid",
-                     "errors": errors}
+        return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
     event = Event(
         routing_key=raw["routing_key"],
         action=raw["event_action"],
@@ -89,8 +88,9 @@ def _problems(raw: dict[str, Any]) -> list[str]:
     action = raw.get("event_action")
     if action not in ACTIONS:
         errors.append(
-            "'event_action' is missing or blank" if not action else
-            "'event_action' is invalid (must be one of the following: "
+            "'event_action' is missing or blank"
+            if not action
+            else "'event_action' is invalid (must be one of the following: "
             "'trigger', 'acknowledge' or 'resolve')"
         )
     dedup_key = raw.get("dedup_key")
@@ -113,8 +113,10 @@ def _payload_problems(payload: Any) -> list[str]:
     ]
     severity = payload.get("severity")
     if isinstance(severity, str) and severity.strip() and severity not in SEVERITIES:
-        errors.append("'payload.severity' is invalid (must be one of the following: "
-                      "'critical', 'warning', 'error' or 'info')")
+        errors.append(
+            "'payload.severity' is invalid (must be one of the following: "
+            "'critical', 'warning', 'error' or 'info')"
+        )
     return errors
 
 

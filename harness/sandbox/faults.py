@@ -77,15 +77,20 @@ class FaultPlan:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except OSError as error:
-            raise InputError(f"Cannot read the faults file {path}: {error.strerror}.",
-                             hint="Check the --faults path.") from None
+            raise InputError(
+                f"Cannot read the faults file {path}: {error.strerror}.", hint="Check the --faults path."
+            ) from None
         except ValueError as error:
-            raise InputError(f"The faults file {path} is not valid JSON: {error}.",
-                             hint='Write it as {"faults": [{"path": "/incidents", ...}]}.') from None
+            raise InputError(
+                f"The faults file {path} is not valid JSON: {error}.",
+                hint='Write it as {"faults": [{"path": "/incidents", ...}]}.',
+            ) from None
         entries = document.get("faults") if isinstance(document, dict) else None
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise InputError(f"The faults file {path} has no list of fault objects under 'faults'.",
-                             hint='Write it as {"faults": [{"path": "/incidents", ...}]}.')
+            raise InputError(
+                f"The faults file {path} has no list of fault objects under 'faults'.",
+                hint='Write it as {"faults": [{"path": "/incidents", ...}]}.',
+            )
         return cls(_fault_from(entry, path) for entry in entries)
 
     @property
@@ -131,10 +136,10 @@ class FaultPlan:
 def _problems(fault: Fault) -> list[str]:
     """Return what is wrong with a fault's fields, types first."""
     texts = ("method", "path", "action", "headers", "after")
-    problems = [f"{name} must be a string" for name in texts
-                if not isinstance(getattr(fault, name), str)]
-    problems += [f"{name} must be an integer" for name in ("nth", "status")
-                 if not _is_int(getattr(fault, name))]
+    problems = [f"{name} must be a string" for name in texts if not isinstance(getattr(fault, name), str)]
+    problems += [
+        f"{name} must be an integer" for name in ("nth", "status") if not _is_int(getattr(fault, name))
+    ]
     if fault.times is not None and not _is_int(fault.times):
         problems.append("times must be an integer or None")
     if not _is_int(fault.seconds) and not isinstance(fault.seconds, float):
@@ -161,8 +166,10 @@ def _fault_from(entry: dict[str, Any], path: Path) -> Fault:
     known = {f.name for f in fields(Fault)}
     unknown = sorted(set(entry) - known)
     if unknown:
-        raise InputError(f"The faults file {path} has unknown fault fields: {', '.join(unknown)}.",
-                         hint=f"Fault fields are: {', '.join(sorted(known))}.")
+        raise InputError(
+            f"The faults file {path} has unknown fault fields: {', '.join(unknown)}.",
+            hint=f"Fault fields are: {', '.join(sorted(known))}.",
+        )
     try:
         return Fault(**entry)
     except ConfigError as error:

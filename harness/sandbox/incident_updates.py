@@ -47,7 +47,9 @@ def update_incidents(call: Call) -> Reply:
         raise invalid("Incidents must be a non-empty list.")
     if len(items) > MAX_BULK:
         raise ApiError(
-            413, 2001, "Request Entity Too Large",
+            413,
+            2001,
+            "Request Entity Too Large",
             [f"A maximum of {MAX_BULK} incidents may be updated at a time."],
         )
     with call.account.lock:
@@ -60,9 +62,7 @@ def update_incidents(call: Call) -> Reply:
             check_change(incident, change)
             plan.append((incident.id, change))
         updated = [
-            apply_change(
-                call.account, call.account.incidents[incident_id], change, by=call.acting_user()
-            )
+            apply_change(call.account, call.account.incidents[incident_id], change, by=call.acting_user())
             for incident_id, change in plan
         ]
         return Reply(200, {"incidents": [render_incident(call, i) for i in updated]})
@@ -74,8 +74,9 @@ def parse_change(account: Account, data: dict[str, Any]) -> Change:
         raise invalid("Type must be incident or incident_reference.")
     status = data.get("status")
     if status is not None and status not in STATUSES:
-        raise ApiError(400, 1003, "Invalid Status Provided",
-                       ["Status must be triggered, acknowledged, or resolved."])
+        raise ApiError(
+            400, 1003, "Invalid Status Provided", ["Status must be triggered, acknowledged, or resolved."]
+        )
     urgency = data.get("urgency")
     if urgency is not None and urgency not in URGENCIES:
         raise invalid("Urgency must be high or low.")
@@ -124,8 +125,7 @@ def apply_change(account: Account, incident: Incident, change: Change, *, by: Us
     if incident.status == "resolved" and change.status in ("triggered", "acknowledged"):
         # Reopened as acknowledged it goes to the acting user; as triggered, to the policy.
         targets = change.assignee_ids or (
-            (by.id,) if change.status == "acknowledged"
-            else lifecycle.policy_targets(account, incident)
+            (by.id,) if change.status == "acknowledged" else lifecycle.policy_targets(account, incident)
         )
         incident = transitions.reopen(account, incident, targets, by=by)
     elif change.assignee_ids:

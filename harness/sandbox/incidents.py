@@ -79,9 +79,7 @@ def _filter(call: Call) -> Callable[[Incident], bool]:
 
 def _has_key(account: Account, incident: Incident, key: str) -> bool:
     """Match the incident key or, as PagerDuty does for alert-backed incidents, any alert key."""
-    return incident.incident_key == key or any(
-        account.alerts[a].alert_key == key for a in incident.alert_ids
-    )
+    return incident.incident_key == key or any(account.alerts[a].alert_key == key for a in incident.alert_ids)
 
 
 def _window(call: Call) -> tuple[datetime | None, datetime | None]:
@@ -149,27 +147,23 @@ def render_incident(call: Call, incident: Incident) -> Json:
         "status": incident.status,
         "incident_key": incident.incident_key,
         "service": refs.service(incident.service_id),
-        "assignments": [
-            {"at": stamp(a.at), "assignee": refs.user(a.user_id)} for a in incident.assignments
-        ],
+        "assignments": [{"at": stamp(a.at), "assignee": refs.user(a.user_id)} for a in incident.assignments],
         "assigned_via": incident.assigned_via,
         "last_status_change_at": stamp(incident.last_status_change_at),
         "resolved_at": iso(incident.resolved_at),
         "first_trigger_log_entry": refs.trigger_log_entry(
             incident.first_trigger_log_entry_id, incident_id=incident.id
         ),
-        "alert_counts": {
-            "all": len(alerts), "triggered": triggered, "resolved": len(alerts) - triggered
-        },
+        "alert_counts": {"all": len(alerts), "triggered": triggered, "resolved": len(alerts) - triggered},
         "is_mergeable": True,
         "incident_type": {"name": "incident_default"},
-        "escalation_policy": None if incident.escalation_policy_id is None
+        "escalation_policy": None
+        if incident.escalation_policy_id is None
         else refs.escalation_policy(incident.escalation_policy_id),
         "teams": refs.teams(incident.team_ids),
         "pending_actions": _pending_actions(call.account, incident),
         "acknowledgements": [
-            {"at": stamp(a.at), "acknowledger": refs.actor(a.actor)}
-            for a in incident.acknowledgements
+            {"at": stamp(a.at), "acknowledger": refs.actor(a.actor)} for a in incident.acknowledgements
         ],
         # Null for incidents a service does not group, as the live API answers; it always sends
         # basic_alert_grouping (null) and subscriber_requests too, which the spec does not list.

@@ -110,9 +110,7 @@ def open_incident(
         team_ids=_policy_teams(account, service.escalation_policy_id),
     )
     account.incidents[incident_id] = incident
-    return assign(
-        account, incident, policy_targets(account, incident), agent=Actor("service", service.id)
-    )
+    return assign(account, incident, policy_targets(account, incident), agent=Actor("service", service.id))
 
 
 def _policy_teams(account: Account, policy_id: str) -> tuple[str, ...]:
@@ -133,9 +131,7 @@ def policy_targets(account: Account, incident: Incident) -> tuple[str, ...]:
     return rule_users(account, rule.user_ids, rule.schedule_ids, account.now())
 
 
-def assign(
-    account: Account, incident: Incident, user_ids: Sequence[str], *, agent: Actor
-) -> Incident:
+def assign(account: Account, incident: Incident, user_ids: Sequence[str], *, agent: Actor) -> Incident:
     """Assign the incident to these users, log it and notify each of them."""
     if not user_ids:
         return incident
@@ -153,8 +149,7 @@ def assign(
         account,
         incident,
         type_="assign_log_entry",
-        summary=f"Assigned to {names} by {account.names[agent.id]}" if by_user
-        else f"Assigned to {names}",
+        summary=f"Assigned to {names} by {account.names[agent.id]}" if by_user else f"Assigned to {names}",
         agent=agent,
         channel=API_CHANNEL if by_user else {"type": "auto"},
         assignee_ids=tuple(user_ids),
@@ -177,15 +172,17 @@ def notify(account: Account, incident: Incident, user: User) -> None:
     methods = {m.id: m for m in user.contact_methods}
     for rule in user.notification_rules:
         method = methods.get(rule.contact_method_id)
-        if (rule.urgency != incident.urgency or rule.start_delay_in_minutes or method is None
-                or method.type not in NOTIFICATION_KINDS):
+        if (
+            rule.urgency != incident.urgency
+            or rule.start_delay_in_minutes
+            or method is None
+            or method.type not in NOTIFICATION_KINDS
+        ):
             continue
         kind, summary_word = NOTIFICATION_KINDS[method.type]
         address = notification_address(method)
         now = account.now()
-        notification = Notification(
-            account.new_id(), kind, now, address, user.id, incident.id
-        )
+        notification = Notification(account.new_id(), kind, now, address, user.id, incident.id)
         account.notifications[notification.id] = notification
         log_on(
             account,

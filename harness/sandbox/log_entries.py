@@ -42,10 +42,13 @@ def list_log_entries(call: Call) -> Reply:
         entries = [
             e
             for e in call.account.log_entries.values()
-            if since <= e.created_at and (until is None or e.created_at <= until)
+            if since <= e.created_at
+            and (until is None or e.created_at <= until)
             # A log entry belongs to the teams of its incident.
-            and (not team_ids or (e.incident_id in incidents
-                                  and not team_ids.isdisjoint(incidents[e.incident_id].team_ids)))
+            and (
+                not team_ids
+                or (e.incident_id in incidents and not team_ids.isdisjoint(incidents[e.incident_id].team_ids))
+            )
         ]
         return _listing(call, entries)
 

@@ -43,9 +43,7 @@ def list_notifications(call: Call) -> Reply:
             for n in call.account.notifications.values()
             if since <= n.started_at <= until and (kind is None or n.type == kind)
         ]
-        body = paginated(
-            "notifications", found, page, lambda n: render_notification(call, n, with_users)
-        )
+        body = paginated("notifications", found, page, lambda n: render_notification(call, n, with_users))
     return Reply(200, body)
 
 
@@ -58,7 +56,8 @@ def render_notification(call: Call, notification: Notification, with_user: bool)
         "started_at": stamp(notification.started_at),
         # Push notifications have no address; the spec's example lists them without one.
         **present(address=notification.address),
-        "user": render_user(call, user, frozenset()) if with_user and user is not None
+        "user": render_user(call, user, frozenset())
+        if with_user and user is not None
         else call.refs.user(notification.user_id),
     }
 

@@ -34,18 +34,23 @@ def list_oncalls(call: Call) -> Reply:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise invalid(f"Time zone {zone[:60]!r} is not a known time zone.") from None
-    filters = {name: set(query_list(call, name))
-               for name in ("user_ids", "escalation_policy_ids", "schedule_ids")}
+    filters = {
+        name: set(query_list(call, name)) for name in ("user_ids", "escalation_policy_ids", "schedule_ids")
+    }
     page = page_of(call)
     with call.account.lock:
         moment = query_time(call, "since") or call.account.now()
-        found = [o for o in oncalls(call.account, moment)
-                 if (not filters["user_ids"] or o.user_id in filters["user_ids"])
-                 and (not filters["escalation_policy_ids"]
-                      or o.escalation_policy_id in filters["escalation_policy_ids"])
-                 and (not filters["schedule_ids"] or o.schedule_id in filters["schedule_ids"])]
-        return Reply(200, paginated("oncalls", found, page,
-                                    lambda o: _render(call, o, include, zone)))
+        found = [
+            o
+            for o in oncalls(call.account, moment)
+            if (not filters["user_ids"] or o.user_id in filters["user_ids"])
+            and (
+                not filters["escalation_policy_ids"]
+                or o.escalation_policy_id in filters["escalation_policy_ids"]
+            )
+            and (not filters["schedule_ids"] or o.schedule_id in filters["schedule_ids"])
+        ]
+        return Reply(200, paginated("oncalls", found, page, lambda o: _render(call, o, include, zone)))
 
 
 def _render(call: Call, oncall: OnCall, include: frozenset[str], zone: str) -> Json:
@@ -54,11 +59,11 @@ def _render(call: Call, oncall: OnCall, include: frozenset[str], zone: str) -> J
     policy = account.escalation_policies[oncall.escalation_policy_id]
     schedule = account.schedules[oncall.schedule_id]
     return {
-        "escalation_policy": render_policy(call, policy) if "escalation_policies" in include
+        "escalation_policy": render_policy(call, policy)
+        if "escalation_policies" in include
         else refs.escalation_policy(policy.id),
         "escalation_level": oncall.escalation_level,
-        "schedule": render_schedule(call, schedule) if "schedules" in include
-        else refs.schedule(schedule.id),
+        "schedule": render_schedule(call, schedule) if "schedules" in include else refs.schedule(schedule.id),
         "user": render_user(call, user, frozenset()) if "users" in include else refs.user(user.id),
         "start": zone_stamp(zone, oncall.start),
         "end": None if oncall.end is None else zone_stamp(zone, oncall.end),

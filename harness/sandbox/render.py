@@ -79,9 +79,7 @@ class Refs:
 
     def service(self, service_id: str) -> Json:
         """Reference a service; its web page lives in the service directory."""
-        return self._ref(
-            "service", service_id, f"/services/{service_id}", f"/service-directory/{service_id}"
-        )
+        return self._ref("service", service_id, f"/services/{service_id}", f"/service-directory/{service_id}")
 
     def escalation_policy(self, policy_id: str) -> Json:
         """Reference an escalation policy."""

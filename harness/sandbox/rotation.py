@@ -47,8 +47,11 @@ def layer_shift(layer: ScheduleLayer, moment: datetime) -> Shift | None:
     turns = (moment - layer.rotation_virtual_start) // turn  # floored: a virtual start may be later
     start = layer.rotation_virtual_start + turns * turn
     end = start + turn
-    return Shift(user_id=layer.user_ids[turns % len(layer.user_ids)], start=max(start, layer.start),
-                 end=end if layer.end is None else min(end, layer.end))
+    return Shift(
+        user_id=layer.user_ids[turns % len(layer.user_ids)],
+        start=max(start, layer.start),
+        end=end if layer.end is None else min(end, layer.end),
+    )
 
 
 def on_call(schedule: Schedule, moment: datetime) -> Shift | None:
@@ -90,13 +93,13 @@ def oncalls(account: Account, moment: datetime) -> list[OnCall]:
                 schedule = account.schedules.get(schedule_id)
                 shift = None if schedule is None else on_call(schedule, moment)
                 if shift is not None and shift.user_id in account.users:
-                    found.append(OnCall(shift.user_id, schedule_id, policy.id, level, shift.start,
-                                        shift.end))
+                    found.append(OnCall(shift.user_id, schedule_id, policy.id, level, shift.start, shift.end))
     return found
 
 
-def rule_users(account: Account, user_ids: tuple[str, ...], schedule_ids: tuple[str, ...],
-               moment: datetime) -> tuple[str, ...]:
+def rule_users(
+    account: Account, user_ids: tuple[str, ...], schedule_ids: tuple[str, ...], moment: datetime
+) -> tuple[str, ...]:
     """The users a rule reaches at `moment`: its user targets, then its schedules' on-call users."""
     reached = [u for u in user_ids if u in account.users]
     for schedule_id in schedule_ids:
@@ -109,5 +112,8 @@ def rule_users(account: Account, user_ids: tuple[str, ...], schedule_ids: tuple[
 
 def policies_using(account: Account, schedule_id: str) -> list[str]:
     """The ids of the escalation policies that target the schedule; the caller locks."""
-    return [p.id for p in account.escalation_policies.values()
-            if any(schedule_id in r.schedule_ids for r in p.rules)]
+    return [
+        p.id
+        for p in account.escalation_policies.values()
+        if any(schedule_id in r.schedule_ids for r in p.rules)
+    ]

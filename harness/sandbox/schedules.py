@@ -20,8 +20,7 @@ def list_schedules(call: Call) -> Reply:
     needle = call.request.args.get("query", "").lower()
     with call.account.lock:
         schedules = (s for s in call.account.schedules.values() if needle in s.name.lower())
-        return page_by_name(call, "schedules", schedules, lambda s: render_schedule(call, s),
-                            sortable=False)
+        return page_by_name(call, "schedules", schedules, lambda s: render_schedule(call, s), sortable=False)
 
 
 def create_schedule(call: Call) -> Reply:
@@ -39,9 +38,14 @@ def create_schedule(call: Call) -> Reply:
     account = call.account
     with account.lock:
         layers = tuple(_layer(account, raw, number) for number, raw in enumerate(raw_layers, 1))
-        schedule = Schedule(id=account.new_id(), name=name, time_zone=time_zone,
-                            description=optional_text(data, "description"), layers=layers,
-                            created_at=account.now())
+        schedule = Schedule(
+            id=account.new_id(),
+            name=name,
+            time_zone=time_zone,
+            description=optional_text(data, "description"),
+            layers=layers,
+            created_at=account.now(),
+        )
         account.schedules[schedule.id] = schedule
         account.names[schedule.id] = name
         body = {"schedule": render_schedule(call, schedule, full=True)}
@@ -60,9 +64,12 @@ def _layer(account: Account, raw: Any, number: int) -> ScheduleLayer:
     user_ids = []
     for entry in users:
         user = entry.get("user") if isinstance(entry, dict) else None
-        if not isinstance(user, dict) or user.get("type") not in USER_TYPES \
-                or not isinstance(user.get("id"), str):
-            raise invalid("Schedule layer users must be {\"user\": user references}.")
+        if (
+            not isinstance(user, dict)
+            or user.get("type") not in USER_TYPES
+            or not isinstance(user.get("id"), str)
+        ):
+            raise invalid('Schedule layer users must be {"user": user references}.')
         if user["id"] not in account.users:
             raise invalid(f"Schedule layer user {user['id']} was not found.")
         user_ids.append(user["id"])
@@ -75,8 +82,9 @@ def _layer(account: Account, raw: Any, number: int) -> ScheduleLayer:
         name=optional_text(raw, "name") or f"Layer {number}",
         start=parse_time(required_text(raw, "start"), "start"),
         end=None if end is None else parse_time(end, "end"),
-        rotation_virtual_start=parse_time(required_text(raw, "rotation_virtual_start"),
-                                          "rotation_virtual_start"),
+        rotation_virtual_start=parse_time(
+            required_text(raw, "rotation_virtual_start"), "rotation_virtual_start"
+        ),
         rotation_turn_length_seconds=turn,
         user_ids=tuple(user_ids),
         restrictions=tuple(restrictions),
@@ -127,8 +135,7 @@ def render_schedule(call: Call, schedule: Schedule, *, full: bool = False) -> Js
         "name": schedule.name,
         "time_zone": schedule.time_zone,
         **present(description=schedule.description),
-        "escalation_policies": [refs.escalation_policy(p)
-                                for p in policies_using(account, schedule.id)],
+        "escalation_policies": [refs.escalation_policy(p) for p in policies_using(account, schedule.id)],
         "users": [refs.user(u) for u in users],
     }
     if full:

@@ -69,8 +69,15 @@ class Sandbox:
         tls: bool = False,
         cert_dir: Path | None = None,
     ) -> None:
-        _check(host=host, port=port, subdomain=subdomain, owner_email=owner_email,
-               incident_delay=incident_delay, rate_limit=rate_limit, token=token)
+        _check(
+            host=host,
+            port=port,
+            subdomain=subdomain,
+            owner_email=owner_email,
+            incident_delay=incident_delay,
+            rate_limit=rate_limit,
+            token=token,
+        )
         _check_extras(analytics_lag=analytics_lag, tls=tls, cert_dir=cert_dir)
         self.tls = tls
         self.cert_dir = cert_dir
@@ -89,31 +96,38 @@ class Sandbox:
         self._stopping = threading.Event()
         self.account_kind = account
         # The seed of the generated account (None for an empty one); printed so a run can be redone.
-        self.seed = None if account == "empty" else (
-            seed if seed is not None else secrets.randbelow(MAX_SEED))
+        self.seed = (
+            None if account == "empty" else (seed if seed is not None else secrets.randbelow(MAX_SEED))
+        )
         self.account = Account(subdomain=subdomain, analytics_lag=timedelta(seconds=analytics_lag))
         if self.seed is not None:
             self.account.ids = random.Random(f"{self.seed}:ids")
         self._activity: Activity | None = None
         with self.account.lock:
             owner = self.account.add_user(
-                name=owner_name, email=owner_email, role="owner", phone=owner_phone,
+                name=owner_name,
+                email=owner_email,
+                role="owner",
+                phone=owner_phone,
                 invitation_sent=False,
             )
             self.account.owner_id = owner.id
             if self.seed is not None:
                 cast = busy.populate(self.account, seed=self.seed, now=self.account.now())
                 if activity_interval is not None:  # None: a still account, for exact reads
-                    self._activity = Activity(account=self.account, cast=cast, seed=self.seed,
-                                              interval=activity_interval, stopping=self._stopping)
+                    self._activity = Activity(
+                        account=self.account,
+                        cast=cast,
+                        seed=self.seed,
+                        interval=activity_interval,
+                        stopping=self._stopping,
+                    )
         self.api_url = ""
         self.events_url = ""
         self._server: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._connections = Connections(self._stopping)
-        self._worker = EventWorker(
-            account=self.account, delay=incident_delay, stopping=self._stopping
-        )
+        self._worker = EventWorker(account=self.account, delay=incident_delay, stopping=self._stopping)
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -130,9 +144,7 @@ class Sandbox:
     def start(self) -> None:
         """Listen on the loopback port (a free one for port 0) and serve in background threads."""
         if self._server is not None or self._stopping.is_set():
-            raise ConfigError(
-                "This sandbox was already started.", hint="Create a new Sandbox for each run."
-            )
+            raise ConfigError("This sandbox was already started.", hint="Create a new Sandbox for each run.")
         if self.tls:
             self._authority = Authority(self.cert_dir)
             self.ca_path = self._authority.ca_path
@@ -140,7 +152,10 @@ class Sandbox:
         # the whole process when the port is taken.
         with _listening(self.host, self.port) as listener:
             server = make_server(
-                self.host, self.port, _not_ready, threaded=True,
+                self.host,
+                self.port,
+                _not_ready,
+                threaded=True,
                 request_handler=handler_for(self._connections),
                 ssl_context=None if self._authority is None else self._authority.server_context(),
                 fd=listener.fileno(),
@@ -163,8 +178,10 @@ class Sandbox:
         if self._activity is not None:
             self._activity.start()
         thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
-            name="sandbox-server", daemon=True,
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_SECONDS},
+            name="sandbox-server",
+            daemon=True,
         )
         thread.start()
         self._threads = [thread]
@@ -239,26 +256,32 @@ def _not_ready(environ: object, start_response: Callable[..., object]) -> list[b
 def _check_extras(*, analytics_lag: float, tls: bool, cert_dir: Path | None) -> None:
     """Refuse a negative or endless analytics lag, and a certificate folder without TLS."""
     if not 0 <= analytics_lag <= MAX_ANALYTICS_LAG:  # also refuses NaN
-        raise ConfigError("The analytics lag must be from 0 seconds to a year.",
-                          hint="Use 0 for reports at once, or leave it out for the realistic hour.")
+        raise ConfigError(
+            "The analytics lag must be from 0 seconds to a year.",
+            hint="Use 0 for reports at once, or leave it out for the realistic hour.",
+        )
     if cert_dir is not None and not tls:
-        raise ConfigError("A certificate folder only makes sense with TLS.",
-                          hint="Add --tls (tls=True), or leave out --cert-dir.")
+        raise ConfigError(
+            "A certificate folder only makes sense with TLS.",
+            hint="Add --tls (tls=True), or leave out --cert-dir.",
+        )
 
 
 def _check_account(*, account: str, seed: int | None, activity_interval: float | None) -> None:
     """Refuse an unknown account kind, a seed for the empty account and a non-positive interval."""
     if account not in ACCOUNTS:
-        raise ConfigError(f"There is no {account!r} account.",
-                          hint=f"Use one of: {', '.join(ACCOUNTS)}.")
+        raise ConfigError(f"There is no {account!r} account.", hint=f"Use one of: {', '.join(ACCOUNTS)}.")
     if seed is not None and account == "empty":
-        raise ConfigError("A seed only shapes the busy account; the empty one has nothing to generate.",
-                          hint="Leave out the seed, or use the busy account.")
+        raise ConfigError(
+            "A seed only shapes the busy account; the empty one has nothing to generate.",
+            hint="Leave out the seed, or use the busy account.",
+        )
     if seed is not None and not 0 <= seed < MAX_SEED:
         raise ConfigError(f"Seed {seed} is out of range.", hint=f"Use 0..{MAX_SEED - 1}.")
     if activity_interval is not None and not activity_interval > 0:
-        raise ConfigError("The activity interval must be positive.",
-                          hint=f"Use a number of seconds, e.g. {INTERVAL}.")
+        raise ConfigError(
+            "The activity interval must be positive.", hint=f"Use a number of seconds, e.g. {INTERVAL}."
+        )
 
 
 @contextlib.contextmanager
@@ -273,18 +296,26 @@ def _listening(host: str, port: int) -> Iterator[socket.socket]:
             listener.listen(128)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise ConfigError(f"port {port} on {host} is already in use by another program",
-                                  hint="stop that program, pick another --port, or leave --port "
-                                  "out to get a free one") from None
-            raise ConfigError(f"the sandbox cannot listen on {host}:{port} ({exc.strerror})",
-                              hint="use --host 127.0.0.1 and a --port from 1024 to 65535, "
-                              "or leave --port out") from None
+                raise ConfigError(
+                    f"port {port} on {host} is already in use by another program",
+                    hint="stop that program, pick another --port, or leave --port out to get a free one",
+                ) from None
+            raise ConfigError(
+                f"the sandbox cannot listen on {host}:{port} ({exc.strerror})",
+                hint="use --host 127.0.0.1 and a --port from 1024 to 65535, or leave --port out",
+            ) from None
         yield listener
 
 
 def _check(
-    *, host: str, port: int, subdomain: str, owner_email: str, incident_delay: float,
-    rate_limit: int, token: str | None,
+    *,
+    host: str,
+    port: int,
+    subdomain: str,
+    owner_email: str,
+    incident_delay: float,
+    rate_limit: int,
+    token: str | None,
 ) -> None:
     """Refuse settings the sandbox cannot honour, with what to use instead."""
     if host != "localhost":
@@ -300,15 +331,21 @@ def _check(
     if not 0 <= port <= 65535:
         raise ConfigError(f"Port {port} is out of range.", hint="Use 0..65535; 0 picks a free one.")
     if not SUBDOMAIN.fullmatch(subdomain):
-        raise ConfigError(f"{subdomain!r} is not a valid subdomain.",
-                          hint="Use lowercase letters, digits and inner hyphens.")
+        raise ConfigError(
+            f"{subdomain!r} is not a valid subdomain.",
+            hint="Use lowercase letters, digits and inner hyphens.",
+        )
     if "@" not in owner_email.strip("@"):
-        raise ConfigError(f"{owner_email!r} is not an email address.",
-                          hint="Give the owner an email such as owner@example.com.")
+        raise ConfigError(
+            f"{owner_email!r} is not an email address.",
+            hint="Give the owner an email such as owner@example.com.",
+        )
     if incident_delay < 0:
         raise ConfigError("The incident delay cannot be negative.", hint="Use 0 or more seconds.")
     if rate_limit < 1:
-        raise ConfigError("The rate limit must allow at least one request a minute.",
-                          hint="PagerDuty allows 960 a minute per key.")
+        raise ConfigError(
+            "The rate limit must allow at least one request a minute.",
+            hint="PagerDuty allows 960 a minute per key.",
+        )
     if token is not None and not token.strip():
         raise ConfigError("The token cannot be blank.", hint="Leave it out to get a random one.")

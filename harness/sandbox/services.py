@@ -43,9 +43,7 @@ def create_service(call: Call) -> Reply:
     name = required_text(data, "name")
     if data.get("status", "active") != "active":
         raise invalid("Status must be active when creating a service.")
-    policy_id = reference_id(
-        data, "escalation_policy", ("escalation_policy_reference", "escalation_policy")
-    )
+    policy_id = reference_id(data, "escalation_policy", ("escalation_policy_reference", "escalation_policy"))
     account = call.account
     with account.lock:
         if policy_id not in account.escalation_policies:
@@ -102,7 +100,9 @@ def create_integration(call: Call) -> Reply:
             service_id=service.id,
             created_at=account.now(),
             integration_key=uuid.uuid4().hex if kind in EVENTS_INTEGRATIONS else None,
-            integration_email=None if kind in EVENTS_INTEGRATIONS else (
+            integration_email=None
+            if kind in EVENTS_INTEGRATIONS
+            else (
                 optional_text(data, "integration_email")
                 or f"{integration_id.lower()}@{account.subdomain}.pagerduty.com"
             ),
@@ -152,8 +152,7 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
         "status": service.status,
         "alert_creation": "create_alerts_and_incidents",
         "integrations": [
-            render_integration(call, i) if "integrations" in include
-            else _integration_ref(call, i)
+            render_integration(call, i) if "integrations" in include else _integration_ref(call, i)
             for i in integrations
         ],
         "escalation_policy": render_policy(call, policy)
@@ -181,14 +180,11 @@ def render_service(call: Call, service: Service, include: frozenset[str]) -> Jso
 
 def _last_incident_at(account: Account, service: Service) -> datetime | None:
     """When the service's newest incident was opened, if it has any."""
-    return max((i.created_at for i in account.incidents.values() if i.service_id == service.id),
-               default=None)
+    return max((i.created_at for i in account.incidents.values() if i.service_id == service.id), default=None)
 
 
 def _integration_ref(call: Call, integration: Integration) -> Json:
-    return call.refs.integration(
-        integration.id, service_id=integration.service_id, kind=integration.type
-    )
+    return call.refs.integration(integration.id, service_id=integration.service_id, kind=integration.type)
 
 
 def render_integration(call: Call, integration: Integration) -> Json:

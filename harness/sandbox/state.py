@@ -139,9 +139,7 @@ class Account:
             methods.append(
                 ContactMethod(self.new_id(), "phone_contact_method", "Mobile", digits, country_code)
             )
-            methods.append(
-                ContactMethod(self.new_id(), "sms_contact_method", "Mobile", digits, country_code)
-            )
+            methods.append(ContactMethod(self.new_id(), "sms_contact_method", "Mobile", digits, country_code))
         rules = tuple(NotificationRule(self.new_id(), m.id, 0, "high") for m in methods)
         user = User(
             id=self.new_id(),

@@ -31,8 +31,9 @@ def create_team(call: Call) -> Reply:
     description = optional_text(data, "description")
     role = data.get("default_role", "manager")
     if len(name) > MAX_NAME or len(description or "") > MAX_DESCRIPTION:
-        raise invalid(f"Name is too long (maximum is {MAX_NAME} characters); description at most "
-                      f"{MAX_DESCRIPTION}.")
+        raise invalid(
+            f"Name is too long (maximum is {MAX_NAME} characters); description at most {MAX_DESCRIPTION}."
+        )
     if role not in DEFAULT_ROLES:
         raise invalid(f"Default role must be one of {', '.join(DEFAULT_ROLES)}.")
     account = call.account
@@ -63,8 +64,12 @@ def delete_team(call: Call) -> Reply:
 
 
 def _leave(account: Account, team_id: str) -> None:
-    tables: tuple[dict[str, Any], ...] = (account.users, account.escalation_policies,
-                                          account.services, account.schedules)
+    tables: tuple[dict[str, Any], ...] = (
+        account.users,
+        account.escalation_policies,
+        account.services,
+        account.schedules,
+    )
     for table in tables:
         for key, record in list(table.items()):
             if team_id in record.team_ids:

@@ -63,9 +63,10 @@ def _write_ca(path: Path, pem: bytes) -> None:
             )
         path.write_bytes(pem)
     except OSError as exc:
-        raise ConfigError(f"cannot write the sandbox's certificate authority to {path} "
-                          f"({exc.strerror})",
-                          hint="give --cert-dir a folder you can write to") from None
+        raise ConfigError(
+            f"cannot write the sandbox's certificate authority to {path} ({exc.strerror})",
+            hint="give --cert-dir a folder you can write to",
+        ) from None
 
 
 def _written_by_a_sandbox(path: Path) -> bool:

@@ -21,9 +21,14 @@ from harness.sandbox.app import DropConnection
 
 MAX_BODY = 10 * 1024 * 1024
 JSON = "application/json; charset=utf-8"
-SERVER_ERROR = json.dumps({"error": {
-    "message": "An internal error has occurred. PagerDuty team has been notified.", "code": 2000,
-}}).encode()
+SERVER_ERROR = json.dumps(
+    {
+        "error": {
+            "message": "An internal error has occurred. PagerDuty team has been notified.",
+            "code": 2000,
+        }
+    }
+).encode()
 JOIN_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
@@ -123,8 +128,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             return
         except Exception:  # a failure in the app must neither print nor leave the client hanging
             log.exception("The sandbox failed on %s %s", self.command, self.path)
-            self._answer("500 Internal Server Error", [("Content-Type", JSON)], SERVER_ERROR,
-                         close=True)
+            self._answer("500 Internal Server Error", [("Content-Type", JSON)], SERVER_ERROR, close=True)
             return
         status, headers = started
         self._answer(status, headers, payload, close=False)
@@ -143,9 +147,7 @@ class KeepAliveHandler(WSGIRequestHandler):
             return None
         return stream.read(length) if length else b""
 
-    def _answer(
-        self, status: str, headers: list[tuple[str, str]], payload: bytes, *, close: bool
-    ) -> None:
+    def _answer(self, status: str, headers: list[tuple[str, str]], payload: bytes, *, close: bool) -> None:
         """Write status line, headers and body in one send, so Nagle never delays the body."""
         code = int(status.split(" ", 1)[0])
         lines = [

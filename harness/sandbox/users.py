@@ -29,13 +29,9 @@ def list_users(call: Call) -> Reply:
     include = includes(call)
     with call.account.lock:
         users = (
-            u
-            for u in call.account.users.values()
-            if needle in u.name.lower() or needle in u.email.lower()
+            u for u in call.account.users.values() if needle in u.name.lower() or needle in u.email.lower()
         )
-        return page_by_name(
-            call, "users", users, lambda u: render_user(call, u, include), sortable=False
-        )
+        return page_by_name(call, "users", users, lambda u: render_user(call, u, include), sortable=False)
 
 
 def create_user(call: Call) -> Reply:
@@ -88,8 +84,7 @@ def delete_user(call: Call) -> Reply:
             raise invalid("User cannot be deleted as they have assigned incidents.")
         for policy in list(account.escalation_policies.values()):
             rules = tuple(
-                replace(r, user_ids=tuple(u for u in r.user_ids if u != user.id))
-                for r in policy.rules
+                replace(r, user_ids=tuple(u for u in r.user_ids if u != user.id)) for r in policy.rules
             )
             account.escalation_policies[policy.id] = replace(policy, rules=rules)
         del account.users[user.id]
@@ -103,7 +98,8 @@ def _find(call: Call) -> User:
 def render_user(call: Call, user: User, include: frozenset[str]) -> Json:
     """Render a user; include[] expands contact methods and notification rules."""
     methods = [
-        render_contact_method(call, user, m) if "contact_methods" in include
+        render_contact_method(call, user, m)
+        if "contact_methods" in include
         else _contact_method_ref(call, user, m)
         for m in user.contact_methods
     ]
@@ -175,8 +171,7 @@ def render_contact_method(call: Call, user: User, method: ContactMethod) -> Json
 def _notification_rule(call: Call, user: User, rule: NotificationRule, *, full: bool) -> Json:
     body: Json = {
         "id": rule.id,
-        "type": "assignment_notification_rule" if full
-        else "assignment_notification_rule_reference",
+        "type": "assignment_notification_rule" if full else "assignment_notification_rule_reference",
         "summary": f"{rule.start_delay_in_minutes} minutes: channel {rule.contact_method_id}",
         "self": f"{call.api_url}/users/{user.id}/notification_rules/{rule.id}",
         "html_url": None,

@@ -55,8 +55,11 @@ def keep_only(vault: Vault, keep: KeepList, data: Any) -> Any:
         return node
 
     judge(data, "")
-    placeholders = {value: placeholder_for(vault, value, searched=keep.searchable(value.strip()))
-                    for (_, value), known in judged.items() if known is None}
+    placeholders = {
+        value: placeholder_for(vault, value, searched=keep.searchable(value.strip()))
+        for (_, value), known in judged.items()
+        if known is None
+    }
     return rewrite(data, "")
 
 
@@ -74,8 +77,11 @@ def placeholder_for(vault: Vault, value: str, *, searched: bool = True) -> str:
         return vault.learn("email", stripped)
     if stripped.startswith(URL_SCHEMES):
         return vault.learn("url", stripped, searched=searched)
-    if (PHONE_VALUE_RE.fullmatch(stripped) and sum(ch.isdigit() for ch in stripped) >= 7
-            and not IPV4_RE.fullmatch(stripped)):
+    if (
+        PHONE_VALUE_RE.fullmatch(stripped)
+        and sum(ch.isdigit() for ch in stripped) >= 7
+        and not IPV4_RE.fullmatch(stripped)
+    ):
         return vault.learn("phone", stripped)
     kind = "text" if any(ch.isspace() for ch in stripped) else "word"
     return vault.learn(kind, stripped, searched=searched)

@@ -29,37 +29,110 @@ from urllib.parse import urlsplit, urlunsplit
 from harness.secrets.patterns import EMAIL_RE, SUBDOMAIN_PLACEHOLDER, is_pagerduty_host
 
 # Fields whose values form a small vocabulary (the drift's enum-like fields, and a user's settings).
-ENUM_FIELDS = frozenset({
-    "aggregate_unit", "alert_creation", "assigned_via", "event_action", "on_call_handoff_notifications",
-    "role", "severity", "status", "type", "urgency", "color", "locale", "time_zone", "unit",
-    "incident_number", "code", "method", "action",
-})
+ENUM_FIELDS = frozenset(
+    {
+        "aggregate_unit",
+        "alert_creation",
+        "assigned_via",
+        "event_action",
+        "on_call_handoff_notifications",
+        "role",
+        "severity",
+        "status",
+        "type",
+        "urgency",
+        "color",
+        "locale",
+        "time_zone",
+        "unit",
+        "incident_number",
+        "code",
+        "method",
+        "action",
+    }
+)
 # PagerDuty's own wording of what happened, lower-cased: a sentence of these words and names the
 # vault replaced is PagerDuty's, not a person's.
-PAGERDUTY_WORDS = frozenset({
-    "a", "acknowledged", "acknowledgement", "added", "an", "and", "api", "apis", "assigned", "at",
-    "automatically", "by", "changed", "channel", "default", "delegated", "due", "email",
-    "escalated", "escalation", "event", "events", "for", "from", "hour", "hours", "in", "incident",
-    "incidents", "limit", "minute", "minutes", "note", "notification", "notified", "of", "on",
-    "or", "pagerduty", "person", "phone", "priority", "processed", "push", "reached", "reassigned",
-    "resolved", "sms", "snoozed", "success", "the", "through", "timeout", "to", "trigger",
-    "triggered", "unacknowledged", "until", "urgency", "via", "website", "with",
-})
+PAGERDUTY_WORDS = frozenset(
+    {
+        "a",
+        "acknowledged",
+        "acknowledgement",
+        "added",
+        "an",
+        "and",
+        "api",
+        "apis",
+        "assigned",
+        "at",
+        "automatically",
+        "by",
+        "changed",
+        "channel",
+        "default",
+        "delegated",
+        "due",
+        "email",
+        "escalated",
+        "escalation",
+        "event",
+        "events",
+        "for",
+        "from",
+        "hour",
+        "hours",
+        "in",
+        "incident",
+        "incidents",
+        "limit",
+        "minute",
+        "minutes",
+        "note",
+        "notification",
+        "notified",
+        "of",
+        "on",
+        "or",
+        "pagerduty",
+        "person",
+        "phone",
+        "priority",
+        "processed",
+        "push",
+        "reached",
+        "reassigned",
+        "resolved",
+        "sms",
+        "snoozed",
+        "success",
+        "the",
+        "through",
+        "timeout",
+        "to",
+        "trigger",
+        "triggered",
+        "unacknowledged",
+        "until",
+        "urgency",
+        "via",
+        "website",
+        "with",
+    }
+)
 _ASSET_HOSTS = ("pd-static-assets.pagerduty.com", "gravatar.com")
 _ENUM_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9_./+-]{0,63}")
 # A machine's word (`incident_default`, `if_has_services`): no person writes a name this way.
 _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
 _ID_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
-_TIMESTAMP = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 # What a sentence may hold besides words: ids, numbers, times and punctuation.
-_NOISE = re.compile(
-    r"\d{4}-\d{2}-\d{2}\S*|\b[A-Z][A-Z0-9]{5,25}\b|(?<!\d)\d{1,6}(?!\d)|[^\w]+|_")
+_NOISE = re.compile(r"\d{4}-\d{2}-\d{2}\S*|\b[A-Z][A-Z0-9]{5,25}\b|(?<!\d)\d{1,6}(?!\d)|[^\w]+|_")
 _PHONE_DIGITS = re.compile(r"\d(?:[\s().+-]*\d){6}")
 _WORD = re.compile(r"[^\W\d_]+")
 # A URL path segment that is structure: a lowercase word, an id, a number, a hex key, a file name.
 _STRUCTURAL_SEGMENT = re.compile(
-    r"[a-z][a-z_-]*(?:\.[a-z]{2,4})?|[A-Z][A-Z0-9]{5,25}|\d{1,12}|[0-9a-f]{16,64}")
+    r"[a-z][a-z_-]*(?:\.[a-z]{2,4})?|[A-Z][A-Z0-9]{5,25}|\d{1,12}|[0-9a-f]{16,64}"
+)
 _EXTENSION = re.compile(r"[a-z]{2,4}")
 _QUERY_VALUE = re.compile(r"[A-Z][A-Z0-9]{5,25}|\d{1,12}|[a-z_]{1,32}|" + _TIMESTAMP.pattern)
 URL_SCHEMES = ("https://", "http://", "webcal://")
@@ -125,8 +198,12 @@ class KeepList:
         """
         if len(value) < MIN_SEARCHED:
             return False
-        distinctive = (any(ch.isspace() for ch in value) or "@" in value
-                       or value.startswith(URL_SCHEMES) or sum(ch.isdigit() for ch in value) >= 4)
+        distinctive = (
+            any(ch.isspace() for ch in value)
+            or "@" in value
+            or value.startswith(URL_SCHEMES)
+            or sum(ch.isdigit() for ch in value) >= 4
+        )
         return distinctive and not any(value in text for text in (*self.written, *self.api_hosts))
 
     def _kept_host(self, host: str) -> bool:
@@ -174,8 +251,9 @@ def redacted_url(url: str, number: int, word: Callable[[str], str]) -> str:
     except ValueError:
         return f"https://redacted-{number}.example/"
     # A calendar feed's URL is its access token, wherever it is served from.
-    public = parts.scheme != "webcal" and (host.endswith(".pagerduty.com") or any(
-        host == a or host.endswith("." + a) for a in _ASSET_HOSTS))
+    public = parts.scheme != "webcal" and (
+        host.endswith(".pagerduty.com") or any(host == a or host.endswith("." + a) for a in _ASSET_HOSTS)
+    )
     if not public:
         netloc = f"redacted-{number}.example"
     elif host.endswith(".pagerduty.com") and not is_pagerduty_host(host.removesuffix(".pagerduty.com")):

@@ -56,7 +56,7 @@ def find_leaks(files: Mapping[str, str], vault: Vault) -> list[Leak]:
 
 def _decoded(run: str) -> str:
     data = run.rstrip("=")
-    data = data[:len(data) - len(data) % 4 if len(data) % 4 == 1 else len(data)]
+    data = data[: len(data) - len(data) % 4 if len(data) % 4 == 1 else len(data)]
     urlsafe = "-" in data or "_" in data
     try:
         raw = (base64.urlsafe_b64decode if urlsafe else base64.b64decode)(data + "=" * (-len(data) % 4))

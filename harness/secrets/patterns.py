@@ -25,10 +25,21 @@ RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
 # First labels of `<label>.pagerduty.com` (or `<label>.eu.pagerduty.com`) that are PagerDuty's own
 # hosts (REST, Events, web app, OAuth, avatars, calendar feeds, docs, status); any other label is
 # a customer account's subdomain.
-PAGERDUTY_HOST_LABELS = frozenset({
-    "api", "events", "app", "identity", "pd-static-assets", "webcal", "developer", "support", "www",
-    "status", "eu",
-})
+PAGERDUTY_HOST_LABELS = frozenset(
+    {
+        "api",
+        "events",
+        "app",
+        "identity",
+        "pd-static-assets",
+        "webcal",
+        "developer",
+        "support",
+        "www",
+        "status",
+        "eu",
+    }
+)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
@@ -83,7 +94,7 @@ def _alternation(words: list[str]) -> str:
         members = list(group)
         # Sorted: what the first and the last share, all of them share.
         prefix = _shared_prefix(members[0], members[-1])
-        rests = [word[len(prefix):] for word in members]
+        rests = [word[len(prefix) :] for word in members]
         longer = [rest for rest in rests if rest]
         tail = _alternation(longer) if longer else ""
         if longer and len(longer) < len(rests):

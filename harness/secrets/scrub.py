@@ -30,18 +30,32 @@ from harness.secrets.vault import Vault
 # Written-out phone numbers: +1 415 867 5309, (415) 867-5309, 415-867-5309; not dates, times or
 # the inside of an IP address (10.555.102.222).
 PHONE_RE = re.compile(
-    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-]|\.\d)")
+    r"(?<![\w.+-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w-]|\.\d)"
+)
 PD_HOST_RE = re.compile(r"\b([a-z0-9][a-z0-9-]*)\.(?:eu\.)?pagerduty\.com\b", re.IGNORECASE)
 AUTH_RE = re.compile(r"(?:token=\"?|Bearer\s+)([^\"\s,]+)", re.IGNORECASE)
 COOKIE_RE = re.compile(r"(?:^|[;,]\s*)[^=;,\s]+=([^;,]+)")
-KEY_FIELDS = frozenset({"integration_key", "routing_key", "service_key", "token", "api_key",
-                        "access_token", "refresh_token", "secret", "client_secret", "password"})
+KEY_FIELDS = frozenset(
+    {
+        "integration_key",
+        "routing_key",
+        "service_key",
+        "token",
+        "api_key",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "client_secret",
+        "password",
+    }
+)
 PERSON_TYPES = frozenset({"user", "user_reference"})
 PERSON_FIELDS = {"name": "name", "summary": "name", "email": "email"}
 COOKIE_HEADERS = frozenset({"cookie", "set-cookie"})
 
 
 # Discovery --------------------------------------------------------------------------------------
+
 
 def discover_text(vault: Vault, text: str) -> None:
     """Learn the emails, phone numbers and account subdomains that free text shows."""
@@ -118,6 +132,7 @@ def discover_response(vault: Vault, response: dict[str, Any]) -> None:
 
 
 # Scrubbers --------------------------------------------------------------------------------------
+
 
 def scrub_request_headers(vault: Vault, request: Request) -> None:
     for name in list(request.headers):
@@ -221,7 +236,8 @@ class Scrubber:
         if "sweep" in self.disabled:
             return interactions
         swept: list[dict[str, Any]] = _map_strings(
-            interactions, lambda text: self.vault.replace_known(text, replaced=True))
+            interactions, lambda text: self.vault.replace_known(text, replaced=True)
+        )
         for interaction in swept:
             set_content_length(interaction["response"])
         return swept
@@ -241,4 +257,3 @@ def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value) if value is not None else ""
-

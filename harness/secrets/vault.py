@@ -124,7 +124,8 @@ class Vault:
                 if not self.searched(real) or (not replaced and self._kinds[real] in REPLACED_KINDS):
                     continue
                 for (form, encoded), (_, replacement) in zip(
-                        text_encodings(real), text_encodings(placeholder), strict=True):
+                    text_encodings(real), text_encodings(placeholder), strict=True
+                ):
                     forms.setdefault(encoded, replacement)
                     if len(real) >= MIN_FREE_TEXT:  # shorter ones match by chance
                         origins.setdefault(encoded, (self._kinds[real], form))

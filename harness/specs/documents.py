@@ -102,13 +102,22 @@ def spec_examples(spec: Spec) -> Iterator[Example]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             bodies: list[tuple[int | None, Any]] = [(None, operation.get("requestBody", {}))]
-            bodies += [(int(status), response) for status, response in operation["responses"].items()
-                       if status.startswith("2")]
+            bodies += [
+                (int(status), response)
+                for status, response in operation["responses"].items()
+                if status.startswith("2")
+            ]
             for status, body in bodies:
                 media = resolve(document, body).get("content", {}).get("application/json", {})
                 for name, example in media.get("examples", {}).items():
-                    yield Example(operation["operationId"], method, path, status, name,
-                                  resolve(document, example)["value"])
+                    yield Example(
+                        operation["operationId"],
+                        method,
+                        path,
+                        status,
+                        name,
+                        resolve(document, example)["value"],
+                    )
 
 
 def api_for_path(path: str) -> Api:

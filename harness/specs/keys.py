@@ -20,7 +20,12 @@ from harness.specs.problems import Problem
 
 
 def key_differences(
-    *, method: str, path: str, status: int, body: Any, api: Api | None = None,
+    *,
+    method: str,
+    path: str,
+    status: int,
+    body: Any,
+    api: Api | None = None,
     departures: Sequence[Departure] = DEPARTURES,
 ) -> list[Problem]:
     """Keys of `body` that differ from the spec's own example, top level and main entity.
@@ -34,8 +39,9 @@ def key_differences(
     except PathError:
         return []  # validate_response reports the unknown operation
     operation_id = found.operation["operationId"]
-    example = next((e.value for e in spec_examples(spec)
-                    if e.operation_id == operation_id and e.status == status), None)
+    example = next(
+        (e.value for e in spec_examples(spec) if e.operation_id == operation_id and e.status == status), None
+    )
     if not isinstance(example, dict) or not isinstance(body, dict):
         return []
     allowed = [d for d in departures if operation_id in d.operations]
@@ -65,19 +71,24 @@ def _entity_pair(pointer: str, expected: Any, actual: Any) -> tuple[str, Any, An
         return pointer, expected, actual
     if not expected or not actual:
         return pointer, None, None
-    same_type = [index for index, item in enumerate(actual)
-                 if isinstance(item, dict) and item.get("type") == expected[0].get("type")]
+    same_type = [
+        index
+        for index, item in enumerate(actual)
+        if isinstance(item, dict) and item.get("type") == expected[0].get("type")
+    ]
     index = (same_type or [0])[0]
     return f"{pointer}/{index}", expected[0], actual[index]
 
 
-def _compare_keys(pointer: str, expected: Mapping[str, Any], actual: Mapping[str, Any],
-                  extra: set[str], missing: set[str]) -> list[Problem]:
+def _compare_keys(
+    pointer: str, expected: Mapping[str, Any], actual: Mapping[str, Any], extra: set[str], missing: set[str]
+) -> list[Problem]:
     absent = sorted(set(expected) - set(actual) - missing)
     added = sorted(set(actual) - set(expected) - extra)
     return [
-        *(Problem("response", f"body {pointer}/{key}", "missing, the spec's example has it")
-          for key in absent),
-        *(Problem("response", f"body {pointer}/{key}", "not in the spec's example")
-          for key in added),
+        *(
+            Problem("response", f"body {pointer}/{key}", "missing, the spec's example has it")
+            for key in absent
+        ),
+        *(Problem("response", f"body {pointer}/{key}", "not in the spec's example") for key in added),
     ]

@@ -106,9 +106,7 @@ def _message(error: SchemaError) -> str:
     if error.validator == "oneOf":
         return f"{instance} matches more than one oneOf branch"
     body, schema = error.instance, error.schema
-    if error.validator == "additionalProperties" and isinstance(body, dict) and isinstance(
-        schema, Mapping
-    ):
+    if error.validator == "additionalProperties" and isinstance(body, dict) and isinstance(schema, Mapping):
         unexpected = sorted(set(body) - set(schema.get("properties", {})))
         return f"keys not in the schema {unexpected}"
     return _short(error.message, limit=200)

@@ -27,8 +27,14 @@ HeaderInput = Mapping[str, str | Sequence[str]]
 
 
 def validate_request(
-    *, method: str, path: str, query: Query = "", headers: HeaderInput | None = None,
-    body: object = None, api: Api | None = None, spec: Spec | None = None,
+    *,
+    method: str,
+    path: str,
+    query: Query = "",
+    headers: HeaderInput | None = None,
+    body: object = None,
+    api: Api | None = None,
+    spec: Spec | None = None,
 ) -> list[Problem]:
     """Check one request against the patched spec (or `spec`).
 
@@ -41,8 +47,14 @@ def validate_request(
 
 
 def validate_response(
-    *, method: str, path: str, status: int, headers: HeaderInput | None = None,
-    body: object = None, api: Api | None = None, spec: Spec | None = None,
+    *,
+    method: str,
+    path: str,
+    status: int,
+    headers: HeaderInput | None = None,
+    body: object = None,
+    api: Api | None = None,
+    spec: Spec | None = None,
 ) -> list[Problem]:
     """Check one response to `method path` against the patched spec (or `spec`)."""
     spec = spec or load_spec(api or api_for_path(path))
@@ -52,7 +64,10 @@ def validate_response(
 
 
 def validate_interaction(
-    interaction: Mapping[str, Any], *, base_url: str, keys: bool = False,
+    interaction: Mapping[str, Any],
+    *,
+    base_url: str,
+    keys: bool = False,
 ) -> list[Problem]:
     """Check both halves of one vcrpy cassette interaction recorded against `base_url`.
 
@@ -62,15 +77,21 @@ def validate_interaction(
     request, response = interaction["request"], interaction["response"]
     uri = str(request["uri"])
     base = base_url.rstrip("/")
-    relative = uri[len(base):] if uri.startswith(base + "/") else _path_and_query(uri)
+    relative = uri[len(base) :] if uri.startswith(base + "/") else _path_and_query(uri)
     path, _, query = relative.partition("?")
     method, status = str(request["method"]), int(response["status"]["code"])
     body = (response.get("body") or {}).get("string")
     problems = [
-        *validate_request(method=method, path=path, query=query,
-                          headers=request.get("headers") or {}, body=request.get("body")),
-        *validate_response(method=method, path=path, status=status,
-                           headers=response.get("headers") or {}, body=body),
+        *validate_request(
+            method=method,
+            path=path,
+            query=query,
+            headers=request.get("headers") or {},
+            body=request.get("body"),
+        ),
+        *validate_response(
+            method=method, path=path, status=status, headers=response.get("headers") or {}, body=body
+        ),
     ]
     if keys and 200 <= status < 300 and body:
         try:
@@ -93,11 +114,15 @@ class _Request:
     parameters: RequestParameters
 
     @classmethod
-    def build(cls, spec: Spec, method: str, path: str, query: Query, headers: HeaderInput,
-              body: object) -> _Request:
+    def build(
+        cls, spec: Spec, method: str, path: str, query: Query, headers: HeaderInput, body: object
+    ) -> _Request:
         header = Headers(_pairs(headers))
         return cls(
-            host_url=spec.origin, path=path, method=method.lower(), body=_bytes(body),
+            host_url=spec.origin,
+            path=path,
+            method=method.lower(),
+            body=_bytes(body),
             content_type=header.get("Content-Type", "application/json").lower(),
             parameters=RequestParameters(query=_query(query), header=header),
         )
@@ -115,13 +140,15 @@ class _Response:
     @classmethod
     def build(cls, status: int, headers: HeaderInput, body: object) -> _Response:
         header = Headers(_pairs(headers))
-        return cls(status, _bytes(body), header,
-                   header.get("Content-Type", "application/json").lower())
+        return cls(status, _bytes(body), header, header.get("Content-Type", "application/json").lower())
 
 
 def _pairs(mapping: Mapping[str, str | Sequence[str]]) -> list[tuple[str, str]]:
-    return [(key, item) for key, value in mapping.items()
-            for item in ([value] if isinstance(value, str) else value)]
+    return [
+        (key, item)
+        for key, value in mapping.items()
+        for item in ([value] if isinstance(value, str) else value)
+    ]
 
 
 def _query(query: Query) -> ImmutableMultiDict[str, str]:

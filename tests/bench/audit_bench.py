@@ -28,13 +28,26 @@ def har_text(megabytes: float) -> str:
     """A one-line HAR of about `megabytes` MB: an incident list escaped inside a response's text."""
     per_incident = 190
     count = max(1, int(megabytes * 1e6 / per_incident))
-    incidents = [{"id": f"Q{i:013d}", "title": f"CPU high on host-{i}",
-                  "summary": 'person-1@example.com said "ok"',
-                  "html_url": f"https://subdomain.pagerduty.com/incidents/Q{i}"} for i in range(count)]
-    entry = {"request": {"method": "GET", "url": "https://api.pagerduty.com/incidents",
-                         "headers": [{"name": "Authorization", "value": "Token token=<API_KEY>"}]},
-             "response": {"status": 200, "content": {"mimeType": "application/json",
-                                                     "text": json.dumps({"incidents": incidents})}}}
+    incidents = [
+        {
+            "id": f"Q{i:013d}",
+            "title": f"CPU high on host-{i}",
+            "summary": 'person-1@example.com said "ok"',
+            "html_url": f"https://subdomain.pagerduty.com/incidents/Q{i}",
+        }
+        for i in range(count)
+    ]
+    entry = {
+        "request": {
+            "method": "GET",
+            "url": "https://api.pagerduty.com/incidents",
+            "headers": [{"name": "Authorization", "value": "Token token=<API_KEY>"}],
+        },
+        "response": {
+            "status": 200,
+            "content": {"mimeType": "application/json", "text": json.dumps({"incidents": incidents})},
+        },
+    }
     return json.dumps({"log": {"version": "1.2", "entries": [entry]}})
 
 
@@ -62,11 +75,9 @@ def run(*, quick: bool) -> BenchResult:
             figures += [
                 Figure(NAME, "audit time", inputs, seconds, "s", Target(MAX_SECONDS_PER_MB * size)),
                 Figure(NAME, "audit peak memory", inputs, peak, "MB", detail=how),
-                Figure(NAME, "peak / input size", inputs, peak / size, "x",
-                       Target(MAX_PEAK_PER_INPUT)),
+                Figure(NAME, "peak / input size", inputs, peak / size, "x", Target(MAX_PEAK_PER_INPUT)),
             ]
             if any(f.verdict == "MISS" for f in figures[-3:]):
                 diagnosis += top_costs(audit)
-    notes.append("each size audited once in a forked child, so one run's garbage is not billed "
-                 "to the next")
+    notes.append("each size audited once in a forked child, so one run's garbage is not billed to the next")
     return BenchResult(figures=tuple(figures), notes=tuple(notes), diagnosis=tuple(diagnosis))

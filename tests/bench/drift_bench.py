@@ -71,33 +71,50 @@ def run(*, quick: bool) -> BenchResult:
         timing = pair.timing(repetitions)
         drift_seconds[size] = timing.median
         target = Target(MAX_SECONDS_AT_10K) if size == 10_000 else None
-        figures.append(Figure(NAME, "compute_drift time", pair.inputs, timing.median, "s", target,
-                              timing.describe()))
+        figures.append(
+            Figure(NAME, "compute_drift time", pair.inputs, timing.median, "s", target, timing.describe())
+        )
         figures.append(_drift_memory(pair, notes, cross_check=max(plan) > TRACED_UP_TO))
         if size <= PARSED_UP_TO:
             figures += _over_parse(pair, repetitions)
         projected = 10 * naive_seconds[max(naive_seconds)] if naive_seconds else 0.0
         if projected > NAIVE_BUDGET_SECONDS:
-            notes.append(f"naive DeepDiff skipped at {size:,}: ten times the previous size's run "
-                         f"projects {format_value(projected, 's')}")
+            notes.append(
+                f"naive DeepDiff skipped at {size:,}: ten times the previous size's run "
+                f"projects {format_value(projected, 's')}"
+            )
         else:
             naive_seconds[size], naive = _naive(pair, timing.median)
             figures += naive
-    figures += [Figure(NAME, f"time {_short(large)} / {_short(small)}", "compute_drift medians",
-                       drift_seconds[large] / drift_seconds[small], "x", Target(MAX_GROWTH))
-                for small, large in zip(plan, list(plan)[1:], strict=False)]
+    figures += [
+        Figure(
+            NAME,
+            f"time {_short(large)} / {_short(small)}",
+            "compute_drift medians",
+            drift_seconds[large] / drift_seconds[small],
+            "x",
+            Target(MAX_GROWTH),
+        )
+        for small, large in zip(plan, list(plan)[1:], strict=False)
+    ]
     notes.append(f"changes found at every size: {' / '.join(sorted(answers))}")
-    notes.append("naive DeepDiff: DeepDiff(baseline_body, candidate_body, ignore_order=True) per "
-                 "grown page, JSON parsing included as in compute_drift")
-    notes.append("harness drift / parse: load_recording of both recordings plus compute_drift, "
-                 "against load_recording of both plus json.loads of every body, on disk")
+    notes.append(
+        "naive DeepDiff: DeepDiff(baseline_body, candidate_body, ignore_order=True) per "
+        "grown page, JSON parsing included as in compute_drift"
+    )
+    notes.append(
+        "harness drift / parse: load_recording of both recordings plus compute_drift, "
+        "against load_recording of both plus json.loads of every body, on disk"
+    )
     result = BenchResult(tuple(figures), tuple(notes))
     if result.missed:
         # The hot paths are the same at every size; 10k profiles in seconds, 100k would not.
         profiled = _pair(base, min(max(plan), TRACED_UP_TO))
-        result = BenchResult(result.figures, result.notes,
-                             (f"compute_drift at {profiled.size:,}, top costs:",
-                              *top_costs(profiled.drift)))
+        result = BenchResult(
+            result.figures,
+            result.notes,
+            (f"compute_drift at {profiled.size:,}, top costs:", *top_costs(profiled.drift)),
+        )
     return result
 
 
@@ -121,12 +138,30 @@ def _over_parse(pair: _Pair, repetitions: int) -> list[Figure]:
         runs = [(timed(parse), timed(drift)) for _ in range(repetitions)]
     parsed, drifted = Timing(tuple(r[0] for r in runs)), Timing(tuple(r[1] for r in runs))
     return [
-        Figure(NAME, "parse both recordings (libyaml + json)", pair.inputs, parsed.median, "s",
-               detail=parsed.describe()),
-        Figure(NAME, "harness drift (load + compare)", pair.inputs, drifted.median, "s",
-               detail=drifted.describe()),
-        Figure(NAME, "harness drift / parse", "medians", drifted.median / parsed.median, "x",
-               Target(MAX_OVER_PARSE)),
+        Figure(
+            NAME,
+            "parse both recordings (libyaml + json)",
+            pair.inputs,
+            parsed.median,
+            "s",
+            detail=parsed.describe(),
+        ),
+        Figure(
+            NAME,
+            "harness drift (load + compare)",
+            pair.inputs,
+            drifted.median,
+            "s",
+            detail=drifted.describe(),
+        ),
+        Figure(
+            NAME,
+            "harness drift / parse",
+            "medians",
+            drifted.median / parsed.median,
+            "x",
+            Target(MAX_OVER_PARSE),
+        ),
     ]
 
 
@@ -134,14 +169,16 @@ def _written(recording: Recording, directory: Path) -> Path:
     directory.mkdir()
     (directory / MANIFEST_NAME).write_text(recording.manifest.to_json(), encoding="utf-8")
     for step in recording.steps:
-        (directory / step.entry.cassette).write_text(dump_cassette(step.interactions),
-                                                     encoding="utf-8")
+        (directory / step.entry.cassette).write_text(dump_cassette(step.interactions), encoding="utf-8")
     return directory
 
 
 def _pair(base: Recording, size: int) -> _Pair:
-    return _Pair(size, synthetic_recording(base, size=size, seed=1),
-                 synthetic_recording(base, size=size, seed=2, drifted=True))
+    return _Pair(
+        size,
+        synthetic_recording(base, size=size, seed=1),
+        synthetic_recording(base, size=size, seed=2, drifted=True),
+    )
 
 
 def _summary(report: DriftReport) -> str:
@@ -160,12 +197,16 @@ def _drift_memory(pair: _Pair, notes: list[str], *, cross_check: bool) -> Figure
             # Where both measures are taken, they show how far the larger size's RSS figure
             # can be compared with tracemalloc's.
             _seconds, grown = rss_in_child(pair.drift)
-            notes.append(f"compute_drift peak memory at {pair.size:,}: tracemalloc "
-                         f"{format_value(traced, 'MB')}, RSS growth {format_value(grown, 'MB')}")
+            notes.append(
+                f"compute_drift peak memory at {pair.size:,}: tracemalloc "
+                f"{format_value(traced, 'MB')}, RSS growth {format_value(grown, 'MB')}"
+            )
         return Figure(NAME, name, pair.inputs, traced, "MB", detail="tracemalloc")
     _seconds, grown = rss_in_child(pair.drift)
-    notes.append(f"compute_drift peak memory at {pair.size:,} is the RSS growth of a forked child: "
-                 "tracemalloc would slow that run about sevenfold")
+    notes.append(
+        f"compute_drift peak memory at {pair.size:,} is the RSS growth of a forked child: "
+        "tracemalloc would slow that run about sevenfold"
+    )
     return Figure(NAME, name, pair.inputs, grown, "MB", detail="RSS growth")
 
 
@@ -184,7 +225,13 @@ def _naive(pair: _Pair, drift_seconds: float) -> tuple[float, list[Figure]]:
     else:
         seconds, grown, how = timed(naive), traced_peak(naive), "tracemalloc"
     return seconds, [
-        Figure(NAME, "naive DeepDiff time", pair.inputs, seconds, "s",
-               detail=f"one run, {seconds / drift_seconds:.0f}x compute_drift"),
+        Figure(
+            NAME,
+            "naive DeepDiff time",
+            pair.inputs,
+            seconds,
+            "s",
+            detail=f"one run, {seconds / drift_seconds:.0f}x compute_drift",
+        ),
         Figure(NAME, "naive DeepDiff peak memory", pair.inputs, grown, "MB", detail=how),
     ]

@@ -106,8 +106,15 @@ def _row(figure: Figure) -> list[str]:
     if figure.detail:
         value += f" ({figure.detail})"
     ratio = "-" if figure.ratio is None else f"{figure.ratio:.2f}"
-    return [figure.bench, figure.name, figure.inputs, value, _target_text(figure), ratio,
-            figure.verdict or "-"]
+    return [
+        figure.bench,
+        figure.name,
+        figure.inputs,
+        value,
+        _target_text(figure),
+        ratio,
+        figure.verdict or "-",
+    ]
 
 
 HEADERS = ["bench", "figure", "inputs", "value", "target", "ratio", "verdict"]
@@ -117,14 +124,16 @@ def text_table(figures: Sequence[Figure]) -> str:
     """Columns padded to their widest cell, one figure a line."""
     rows = [HEADERS, *(_row(figure) for figure in figures)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(HEADERS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
 
 def markdown_table(figures: Sequence[Figure]) -> str:
     """The same table as GitHub Markdown, for the README."""
+
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 

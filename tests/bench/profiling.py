@@ -34,12 +34,16 @@ def top_costs(action: Callable[[], object], *, repeat: int = 1, limit: int = 10)
         for package, seconds in _billed(key, own, callers):
             packages[package] = packages.get(package, 0.0) + seconds
     shares = sorted(packages.items(), key=lambda item: item[1], reverse=True)
-    lines = [f"  {whole / repeat * 1000:.0f} ms per run; own time by package: "
-             + ", ".join(f"{name} {seconds / whole:.0%}" for name, seconds in shares[:8])]
+    lines = [
+        f"  {whole / repeat * 1000:.0f} ms per run; own time by package: "
+        + ", ".join(f"{name} {seconds / whole:.0%}" for name, seconds in shares[:8])
+    ]
     ranked = sorted(table.items(), key=lambda item: item[1][2], reverse=True)[:limit]
     for (filename, line, function), (_cc, calls, own, cumulative, _callers) in ranked:
-        lines.append(f"  own {own / repeat * 1000:7.1f} ms  cum {cumulative / repeat * 1000:7.1f} ms"
-                     f"  {calls // repeat:>6} calls  {_place(filename, line)} {function}")
+        lines.append(
+            f"  own {own / repeat * 1000:7.1f} ms  cum {cumulative / repeat * 1000:7.1f} ms"
+            f"  {calls // repeat:>6} calls  {_place(filename, line)} {function}"
+        )
     return lines
 
 

@@ -76,25 +76,46 @@ def run(*, quick: bool) -> BenchResult:
     figures: list[Figure] = []
     breakdowns: list[str] = []
     fixed = _median_run([_record(0.0, 0.0) for _ in range(1 if quick else 3)])
-    figures.append(Figure(NAME, "wall at L=0, D=0", f"{fixed.requests} requests", fixed.wall, "s",
-                          detail="CPU and disk only"))
+    figures.append(
+        Figure(
+            NAME,
+            "wall at L=0, D=0",
+            f"{fixed.requests} requests",
+            fixed.wall,
+            "s",
+            detail="CPU and disk only",
+        )
+    )
     for latency, delay, repetitions in QUICK if quick else FULL:
         median = _median_run([_record(latency, delay) for _ in range(repetitions)])
-        figures.append(Figure(
-            NAME, "wall / (N x L + D)",
-            f"L={latency:g} s, D={delay:g} s, N={median.requests} (sandbox count)",
-            median.wall / median.imposed, "x", Target(MAX_RATIO),
-            f"{format_value(median.wall, 's')} vs {format_value(median.imposed, 's')}, "
-            f"median of {repetitions}"))
+        figures.append(
+            Figure(
+                NAME,
+                "wall / (N x L + D)",
+                f"L={latency:g} s, D={delay:g} s, N={median.requests} (sandbox count)",
+                median.wall / median.imposed,
+                "x",
+                Target(MAX_RATIO),
+                f"{format_value(median.wall, 's')} vs {format_value(median.imposed, 's')}, "
+                f"median of {repetitions}",
+            )
+        )
         breakdowns += _breakdown(median)
-    notes = ("N counts every request the sandbox answered (preflight and polls included); "
-             "L is a latency fault on every request, D is Sandbox(incident_delay=D)",
-             *breakdowns)
+    notes = (
+        "N counts every request the sandbox answered (preflight and polls included); "
+        "L is a latency fault on every request, D is Sandbox(incident_delay=D)",
+        *breakdowns,
+    )
     result = BenchResult(tuple(figures), notes)
     if result.missed:
-        result = BenchResult(result.figures, notes, (
-            "the breakdowns above say which part is over; the harness's own CPU at L=0, D=0:",
-            *top_costs(lambda: _record(0.0, 0.0), repeat=3)))
+        result = BenchResult(
+            result.figures,
+            notes,
+            (
+                "the breakdowns above say which part is over; the harness's own CPU at L=0, D=0:",
+                *top_costs(lambda: _record(0.0, 0.0), repeat=3),
+            ),
+        )
     return result
 
 
@@ -109,19 +130,37 @@ def _latency(seconds: float) -> Fault:
 
 def _record(latency: float, delay: float) -> _Run:
     timeline = _Timeline()
-    with tempfile.TemporaryDirectory() as temporary, \
-            Sandbox(incident_delay=delay, faults=[_latency(latency)]) as sandbox:
+    with (
+        tempfile.TemporaryDirectory() as temporary,
+        Sandbox(incident_delay=delay, faults=[_latency(latency)]) as sandbox,
+    ):
         settings = build_settings(
-            subdomain=sandbox.subdomain, token=sandbox.token, from_email=sandbox.owner_email,
-            region="us", api_url=sandbox.api_url, events_url=sandbox.events_url,
-            out=Path(temporary) / "recording", poll_timeout=30, sandbox=True)
+            subdomain=sandbox.subdomain,
+            token=sandbox.token,
+            from_email=sandbox.owner_email,
+            region="us",
+            api_url=sandbox.api_url,
+            events_url=sandbox.events_url,
+            out=Path(temporary) / "recording",
+            poll_timeout=30,
+            sandbox=True,
+        )
         thread_cpu, process_cpu = time.thread_time(), time.process_time()
         began = time.perf_counter()
         result = record_scenario(settings=settings, progress=timeline)
         ended = time.perf_counter()
-        return _Run(latency, delay, ended - began, len(sandbox.faults.fired),
-                    time.thread_time() - thread_cpu, time.process_time() - process_cpu,
-                    result, began, ended, timeline)
+        return _Run(
+            latency,
+            delay,
+            ended - began,
+            len(sandbox.faults.fired),
+            time.thread_time() - thread_cpu,
+            time.process_time() - process_cpu,
+            result,
+            began,
+            ended,
+            timeline,
+        )
 
 
 def _bare_round_trip(latency: float) -> float:
@@ -150,17 +189,18 @@ def _breakdown(run: _Run) -> list[str]:
         "poll overshoot": wait.seconds - run.delay - latency,
         "polls during D": -(polls - 1) * latency,
         "per-request cost": sum(r.seconds for r in others) - other_requests * latency,
-        "cassette switches": sum(end - start - r.seconds for start, end, r
-                                 in zip(timeline.started, timeline.finished, results, strict=True)),
+        "cassette switches": sum(
+            end - start - r.seconds
+            for start, end, r in zip(timeline.started, timeline.finished, results, strict=True)
+        ),
         "before step 1": timeline.started[0] - run.began - latency,
         "after the last step": run.ended - timeline.finished[-1],
     }
     why = {
         "poll overshoot": f"{WAIT_STEP} took {format_value(wait.seconds, 's')} where D and one "
-                          f"poll take {format_value(run.delay + latency, 's')}",
+        f"poll take {format_value(run.delay + latency, 's')}",
         "polls during D": f"N counts {polls} polls; all but the last overlap D",
-        "per-request cost": _per_request(parts["per-request cost"] / other_requests, latency,
-                                         other_requests),
+        "per-request cost": _per_request(parts["per-request cost"] / other_requests, latency, other_requests),
         "cassette switches": f"entering and leaving {len(results)} cassettes",
         "before step 1": "above the preflight's L",
         "after the last step": "sweep, YAML dump, leak scan, fsynced write",
@@ -170,8 +210,7 @@ def _breakdown(run: _Run) -> list[str]:
     return [
         f"L={latency:g} s, D={run.delay:g} s: wall {format_value(run.wall, 's')} = N x L + D "
         f"({format_value(run.imposed, 's')}) + {format_value(excess, 's')}, made of:",
-        *(f"  {name:<20} {format_value(seconds, 's'):>8}  {why[name]}"
-          for name, seconds in parts.items()),
+        *(f"  {name:<20} {format_value(seconds, 's'):>8}  {why[name]}" for name, seconds in parts.items()),
         f"  {'between steps':<20} {format_value(unexplained, 's'):>8}  the rest",
         f"  CPU: harness thread {format_value(run.harness_cpu, 's')}, sandbox threads "
         f"{format_value(run.process_cpu - run.harness_cpu, 's')} (same process, one GIL)",
@@ -180,6 +219,8 @@ def _breakdown(run: _Run) -> list[str]:
 
 def _per_request(above: float, latency: float, count: int) -> str:
     bare = _bare_round_trip(latency) - latency
-    return (f"{count} requests in the other steps, {above * 1000:.1f} ms each above L; a bare "
-            f"requests GET of one user pays {bare * 1000:.1f} ms above L at this L, so the harness "
-            f"and the heavier routes add {(above - bare) * 1000:.1f} ms")
+    return (
+        f"{count} requests in the other steps, {above * 1000:.1f} ms each above L; a bare "
+        f"requests GET of one user pays {bare * 1000:.1f} ms above L at this L, so the harness "
+        f"and the heavier routes add {(above - bare) * 1000:.1f} ms"
+    )

@@ -46,16 +46,29 @@ def run(*, quick: bool) -> BenchResult:
     harness, with_load, bare = Timing(tuple(loaded)), Timing(tuple(total)), Timing(tuple(floor))
     inputs = f"cassettes/: {len(plan)} steps, {requests_count} requests"
     figures = (
-        Figure(NAME, "harness replay (loaded recording)", inputs, harness.median, "s",
-               Target(MAX_SECONDS), harness.describe()),
-        Figure(NAME, "harness load + replay", inputs, with_load.median, "s",
-               Target(MAX_SECONDS), with_load.describe()),
-        Figure(NAME, "floor: bare vcrpy + requests", inputs, bare.median, "s",
-               detail=bare.describe()),
-        Figure(NAME, "load + replay / floor", "medians", with_load.median / bare.median, "x",
-               Target(MAX_RATIO)),
-        Figure(NAME, "replay / floor", "medians", harness.median / bare.median, "x",
-               Target(MAX_RATIO)),
+        Figure(
+            NAME,
+            "harness replay (loaded recording)",
+            inputs,
+            harness.median,
+            "s",
+            Target(MAX_SECONDS),
+            harness.describe(),
+        ),
+        Figure(
+            NAME,
+            "harness load + replay",
+            inputs,
+            with_load.median,
+            "s",
+            Target(MAX_SECONDS),
+            with_load.describe(),
+        ),
+        Figure(NAME, "floor: bare vcrpy + requests", inputs, bare.median, "s", detail=bare.describe()),
+        Figure(
+            NAME, "load + replay / floor", "medians", with_load.median / bare.median, "x", Target(MAX_RATIO)
+        ),
+        Figure(NAME, "replay / floor", "medians", harness.median / bare.median, "x", Target(MAX_RATIO)),
     )
     notes = (
         f"YAML: harness loads with {YamlLoader.__name__} and dumps with {YamlDumper.__name__}; "
@@ -83,9 +96,13 @@ def _replay_loaded(recording: Recording) -> None:
 def _floor_plan() -> Plan:
     """Each step cassette's path and its recorded requests, read once, outside the timing."""
     recording = load_recording(CASSETTES)
-    return [(str(step.path), [(i["request"]["method"], i["request"]["uri"], i["request"]["body"])
-                              for i in step.interactions])
-            for step in recording.steps]
+    return [
+        (
+            str(step.path),
+            [(i["request"]["method"], i["request"]["uri"], i["request"]["body"]) for i in step.interactions],
+        )
+        for step in recording.steps
+    ]
 
 
 def _floor(plan: Plan) -> None:

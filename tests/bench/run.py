@@ -27,15 +27,16 @@ import sandbox_bench
 from figures import BenchResult, Figure, markdown_table, text_table
 
 BENCHES: dict[str, ModuleType] = {
-    module.NAME: module
-    for module in (replay_bench, drift_bench, record_bench, sandbox_bench, audit_bench)
+    module.NAME: module for module in (replay_bench, drift_bench, record_bench, sandbox_bench, audit_bench)
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     options = _parse(argv)
-    machine = (f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
-               f"{'quick' if options.quick else 'full'} run")
+    machine = (
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"{'quick' if options.quick else 'full'} run"
+    )
     print(f"harness benchmarks: {machine}", flush=True)
     figures: list[Figure] = []
     crashed: list[str] = []
@@ -52,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name} missed a target; diagnosis:")
             print("\n".join(f"    {line}" for line in result.diagnosis))
     if figures:
-        print(f"\n{text_table(figures)}\n\nMarkdown for the README:\n\n"
-              f"Benchmarks ({machine}, `nox -s bench`):\n\n{markdown_table(figures)}")
+        print(
+            f"\n{text_table(figures)}\n\nMarkdown for the README:\n\n"
+            f"Benchmarks ({machine}, `nox -s bench`):\n\n{markdown_table(figures)}"
+        )
     if crashed:
         print(f"\ncrashed: {', '.join(crashed)}", file=sys.stderr)
         return 1
@@ -74,8 +77,12 @@ def _run_one(name: str, bench: Callable[..., BenchResult], *, quick: bool) -> Be
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("benches", nargs="*", metavar="BENCH",
-                        help=f"benchmarks to run, of: {', '.join(BENCHES)} (default: all)")
+    parser.add_argument(
+        "benches",
+        nargs="*",
+        metavar="BENCH",
+        help=f"benchmarks to run, of: {', '.join(BENCHES)} (default: all)",
+    )
     parser.add_argument("--quick", action="store_true", help="small inputs, few repetitions")
     options = parser.parse_args(argv)
     unknown = [name for name in options.benches if name not in BENCHES]

@@ -57,24 +57,33 @@ def run(*, quick: bool) -> BenchResult:
     generation = _generation()
     # The empty account: the rates measure serving, not the busy account's background activity.
     with Sandbox(rate_limit=UNLIMITED, account="empty") as sandbox:
-        clients = _Clients(f"{sandbox.api_url}/users/{sandbox.account.owner_id}", sandbox.token,
-                           count=300 if quick else 1000, repetitions=1 if quick else 3)
+        clients = _Clients(
+            f"{sandbox.api_url}/users/{sandbox.account.owner_id}",
+            sandbox.token,
+            count=300 if quick else 1000,
+            repetitions=1 if quick else 3,
+        )
         _get_many(clients.url, clients.token, WARM_UP)
         process_cpu = time.process_time()
         _seconds, client_cpu = _get_many(clients.url, clients.token, clients.count)
         sandbox_cpu = time.process_time() - process_cpu - client_cpu
         rates = {
-            "1 keep-alive client, same process":
-                clients.rate(lambda: _get_many(clients.url, clients.token, clients.count)[0]),
+            "1 keep-alive client, same process": clients.rate(
+                lambda: _get_many(clients.url, clients.token, clients.count)[0]
+            ),
             f"{THREADS} client threads, same process": clients.rate(lambda: _thread_pool(clients)),
             **_other_processes(clients),
         }
-        figures = tuple(Figure(NAME, name, clients.inputs, rate, "req/s",
-                               Target(MIN_RATE, at_most=False)) for name, rate in rates.items())
+        figures = tuple(
+            Figure(NAME, name, clients.inputs, rate, "req/s", Target(MIN_RATE, at_most=False))
+            for name, rate in rates.items()
+        )
         figures += (generation,)
-        split = (f"CPU per GET with one in-process client: client thread "
-                 f"{client_cpu / clients.count * 1000:.2f} ms (requests, urllib3), sandbox threads "
-                 f"{sandbox_cpu / clients.count * 1000:.2f} ms")
+        split = (
+            f"CPU per GET with one in-process client: client thread "
+            f"{client_cpu / clients.count * 1000:.2f} ms (requests, urllib3), sandbox threads "
+            f"{sandbox_cpu / clients.count * 1000:.2f} ms"
+        )
         notes = ("every answer is checked to be 200; the rate limit is lifted", split)
         if not any(figure.verdict == "MISS" for figure in figures):
             return BenchResult(figures, notes)
@@ -89,8 +98,14 @@ def _generation() -> Figure:
         started = time.perf_counter()
         Sandbox(seed=seed, activity_interval=None)
         seconds.append(time.perf_counter() - started)
-    return Figure(NAME, "busy account generation", f"Sandbox(seed=0..{SEEDS - 1}), median of {SEEDS}",
-                  statistics.median(seconds), "s", Target(MAX_GENERATION_SECONDS))
+    return Figure(
+        NAME,
+        "busy account generation",
+        f"Sandbox(seed=0..{SEEDS - 1}), median of {SEEDS}",
+        statistics.median(seconds),
+        "s",
+        Target(MAX_GENERATION_SECONDS),
+    )
 
 
 def _other_processes(clients: _Clients) -> dict[str, float]:
@@ -100,7 +115,8 @@ def _other_processes(clients: _Clients) -> dict[str, float]:
         pool.starmap(_get_many, [(clients.url, clients.token, WARM_UP)] * PROCESSES)
         return {
             "1 keep-alive client, own process": clients.rate(
-                lambda: float(pool.apply(_get_many, (clients.url, clients.token, clients.count))[0])),
+                lambda: float(pool.apply(_get_many, (clients.url, clients.token, clients.count))[0])
+            ),
             f"{PROCESSES} client processes": clients.rate(lambda: _together(pool, clients)),
         }
 
@@ -112,8 +128,9 @@ def _together(pool: Pool, clients: _Clients) -> float:
     return time.perf_counter() - started
 
 
-def _diagnosis(clients: _Clients, client_cpu: float, sandbox_cpu: float,
-               rates: dict[str, float]) -> tuple[str, ...]:
+def _diagnosis(
+    clients: _Clients, client_cpu: float, sandbox_cpu: float, rates: dict[str, float]
+) -> tuple[str, ...]:
     """Which side sets one client's pace, and what requests spends on proxy settings."""
     count = clients.count
     bare_seconds, bare_cpu = _get_many(clients.url, clients.token, count, trust_env=False)

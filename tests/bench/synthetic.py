@@ -26,8 +26,11 @@ from harness.cassettes import Interaction, Recording, StepCassette
 # The pages that grow, each with its list key and the steps whose items serve as templates
 # (an acknowledged and a resolved incident come from the steps that changed their status).
 PAGES = {
-    "list-incidents": ("incidents", "incident",
-                       ("list-incidents", "acknowledge-incident", "bulk-resolve-incidents")),
+    "list-incidents": (
+        "incidents",
+        "incident",
+        ("list-incidents", "acknowledge-incident", "bulk-resolve-incidents"),
+    ),
     "list-log-entries": ("log_entries", "log_entry", ("list-log-entries",)),
 }
 # A field that PagerDuty sends and the sandbox does not: the candidate's one real drift.
@@ -67,8 +70,9 @@ def synthetic_recording(base: Recording, *, size: int, seed: int, drifted: bool 
             extra = {ADDED_FIELD: "Synthetic incident"} if drifted and key == "incidents" else {}
             templates = _templates(base, (key, single), sources, extra)
             body = _page(step, templates, key, size=size, seed=seed)
-            step = replace(step, interactions=[_with_body(step.interactions[0], body),
-                                               *step.interactions[1:]])
+            step = replace(
+                step, interactions=[_with_body(step.interactions[0], body), *step.interactions[1:]]
+            )
         steps.append(step)
     return replace(base, path=Path(f"synthetic-{size}-{seed}"), steps=tuple(steps))
 
@@ -80,8 +84,9 @@ def page_bodies(recording: Recording) -> Iterator[str]:
             yield str(step.interactions[0]["response"]["body"]["string"])
 
 
-def _templates(base: Recording, keys: tuple[str, str], sources: tuple[str, ...],
-               extra: dict[str, str]) -> list[_Template]:
+def _templates(
+    base: Recording, keys: tuple[str, str], sources: tuple[str, ...], extra: dict[str, str]
+) -> list[_Template]:
     """Every item of the list key, or object of the singular key, in the source steps' answers."""
     items: list[dict[str, Any]] = []
     for slug in sources:
@@ -105,7 +110,7 @@ def _compile(item: dict[str, Any]) -> _Template:
         kind, value = str(match.lastgroup), match.group()
         offset = int((_parse(value) - epoch).total_seconds()) if kind == "time" else 0
         slots.append((kind, value, offset))
-        chunks.append(text[match.end(): following.start() if following else len(text)])
+        chunks.append(text[match.end() : following.start() if following else len(text)])
     return _Template(tuple(chunks), tuple(slots), str(item["id"]))
 
 
@@ -164,7 +169,7 @@ def _account_id(recorded: str, seed: int) -> str:
 def _fresh_id(like: str, serial: int) -> str:
     """An id of the same prefix and length as `like`, upper-case hex after the prefix."""
     width = len(like) - 1
-    return f"{like[0]}{serial % 16 ** width:0{width}X}"
+    return f"{like[0]}{serial % 16**width:0{width}X}"
 
 
 def _parse(stamp: str) -> datetime:
@@ -174,6 +179,8 @@ def _parse(stamp: str) -> datetime:
 def _with_body(interaction: Interaction, body: str) -> Interaction:
     response = interaction["response"]
     length = str(len(body) if body.isascii() else len(body.encode()))
-    headers = {name: [length] if name.lower() == "content-length" else values
-               for name, values in response.get("headers", {}).items()}
+    headers = {
+        name: [length] if name.lower() == "content-length" else values
+        for name, values in response.get("headers", {}).items()
+    }
     return {**interaction, "response": {**response, "headers": headers, "body": {"string": body}}}

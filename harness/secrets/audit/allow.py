@@ -111,8 +111,12 @@ def _entry(where: str, table: Any) -> AllowEntry:
     except re.error as exc:
         raise ConfigError(f"{where}: pattern is not a regex ({exc})", hint=_ALLOW_HINT) from None
     return AllowEntry(
-        rule=table["rule"], reason=table["reason"], value=table.get("value"), pattern=pattern,
-        sha256=sha256.lower() if sha256 else None, path=table.get("path"),
+        rule=table["rule"],
+        reason=table["reason"],
+        value=table.get("value"),
+        pattern=pattern,
+        sha256=sha256.lower() if sha256 else None,
+        path=table.get("path"),
     )
 
 

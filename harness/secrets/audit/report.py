@@ -50,12 +50,8 @@ def render_audit(report: AuditReport, *, fmt: str) -> str:
 
 
 def _text(report: AuditReport) -> str:
-    lines = [
-        f"{f.file.as_posix()}:{f.line}: {f.rule} {f.masked} — {f.message}" for f in report.findings
-    ]
-    lines.append(
-        f"{_count(len(report.findings), 'finding')} in {_count(report.files_scanned, 'file')}"
-    )
+    lines = [f"{f.file.as_posix()}:{f.line}: {f.rule} {f.masked} — {f.message}" for f in report.findings]
+    lines.append(f"{_count(len(report.findings), 'finding')} in {_count(report.files_scanned, 'file')}")
     return "\n".join(lines)
 
 

@@ -49,8 +49,7 @@ CALENDAR = "calendar-feed-url"
 URL_TOKEN = "url-query-token"
 YAML_TAG = "yaml-code-tag"
 ENTROPY = "high-entropy-secret"
-RULES = (API_KEY, BEARER, INTEGRATION_KEY, EMAIL, PHONE, SUBDOMAIN, CALENDAR, URL_TOKEN, YAML_TAG,
-         ENTROPY)
+RULES = (API_KEY, BEARER, INTEGRATION_KEY, EMAIL, PHONE, SUBDOMAIN, CALENDAR, URL_TOKEN, YAML_TAG, ENTROPY)
 
 ENTROPY_BITS_PER_CHAR = 3.0
 ENTROPY_MIN_LENGTH = 12
@@ -91,22 +90,53 @@ _PLACEHOLDER = re.compile(
     r"|.*(?:redacted|scrubbed|filtered|placeholder|dummy|changeme).*"
 )
 _NOT_SECRET_VALUE = re.compile(
-    r"[\d\s.:+TZ-]+"                           # numbers, dates, times, durations
+    r"[\d\s.:+TZ-]+"  # numbers, dates, times, durations
     r"|(?:[A-Z]?[a-z]+|[A-Z]+)(?:[_.-](?:[A-Z]?[a-z]+|[A-Z]+))+"  # snake, kebab, dotted names
     r"|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}"  # camelCase and PascalCase names
-    r"|\w+://.*|/.*|[^@\s]+@[^@\s]+"             # URLs, paths, emails (the email rule judges)
+    r"|\w+://.*|/.*|[^@\s]+@[^@\s]+"  # URLs, paths, emails (the email rule judges)
 )
 _KEY_FIELDS = frozenset({"integrationkey", "routingkey", "servicekey"})
 _PHONE_WORDS = frozenset({"phone", "mobile", "sms", "tel", "telephone", "cell", "fax"})
-_SECRET_WORDS = frozenset({
-    "secret", "secrets", "token", "key", "apikey", "password", "passwd", "pwd", "passphrase",
-})
+_SECRET_WORDS = frozenset(
+    {
+        "secret",
+        "secrets",
+        "token",
+        "key",
+        "apikey",
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+    }
+)
 # Fields named like keys that hold ids, cursors or public material, not secrets.
-_NOT_SECRET_WORDS = frozenset({
-    "dedup", "incident", "alert", "idempotency", "public", "sort", "cache", "primary",
-    "foreign", "type", "url", "uri", "id", "ids", "name", "expires", "expiry", "count",
-    "length", "page", "next", "cursor",
-})
+_NOT_SECRET_WORDS = frozenset(
+    {
+        "dedup",
+        "incident",
+        "alert",
+        "idempotency",
+        "public",
+        "sort",
+        "cache",
+        "primary",
+        "foreign",
+        "type",
+        "url",
+        "uri",
+        "id",
+        "ids",
+        "name",
+        "expires",
+        "expiry",
+        "count",
+        "length",
+        "page",
+        "next",
+        "cursor",
+    }
+)
 _IMAGE_TLDS = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp"})
 _MESSAGES = {
     API_KEY: "PagerDuty API key in an Authorization header",
@@ -177,9 +207,14 @@ def _url_hits(text: str) -> Iterator[Hit]:
                 continue  # an encoded value is judged in its decoded form, once
             secret_name = _field_kinds(name)[2]
             if (secret_name and len(value) >= 8) or (
-                    _looks_secret(value) and _looks_random(value) and not _ID_SHAPED.fullmatch(value)):
-                yield Hit(URL_TOKEN, value, url.start() + pair.start(2),
-                          f"token in the query parameter {name!r} of a URL")
+                _looks_secret(value) and _looks_random(value) and not _ID_SHAPED.fullmatch(value)
+            ):
+                yield Hit(
+                    URL_TOKEN,
+                    value,
+                    url.start() + pair.start(2),
+                    f"token in the query parameter {name!r} of a URL",
+                )
 
 
 def field_hit(name: str, value: str, start: int) -> Hit | None:
@@ -199,8 +234,11 @@ def _field_kinds(name: str) -> tuple[bool, bool, bool]:
     # A recording repeats a few dozen field names many thousand times: judge each name once.
     words = {word.lower() for word in _NAME_WORDS.findall(name)}
     squashed = _NAME_SEPARATORS.sub("", name.lower())
-    return (squashed in _KEY_FIELDS, bool(words & _PHONE_WORDS) or squashed == "address",
-            bool(words & _SECRET_WORDS) and not words & _NOT_SECRET_WORDS)
+    return (
+        squashed in _KEY_FIELDS,
+        bool(words & _PHONE_WORDS) or squashed == "address",
+        bool(words & _SECRET_WORDS) and not words & _NOT_SECRET_WORDS,
+    )
 
 
 def is_placeholder(value: str) -> bool:

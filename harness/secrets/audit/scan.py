@@ -19,10 +19,10 @@ Known-safe values come from two places:
   ``[[allow]]`` table per exception::
 
       [[allow]]
-      rule = "email-address"                 # a rule id from harness.secrets.audit.rules.RULES
-      sha256 = "9f86d0818...b0f00a08"        # or value = "...", or pattern = "regex" (full match)
-      path = "cassettes/*.yaml"              # optional; fnmatch glob relative to this file's folder
-      reason = "The public on-call alias, printed on our status page."   # required
+      rule = "email-address"  # a rule id from harness.secrets.audit.rules.RULES
+      sha256 = "9f86d0818...b0f00a08"  # or value = "...", or pattern = "regex" (full match)
+      path = "cassettes/*.yaml"  # optional; fnmatch glob relative to this file's folder
+      reason = "The public on-call alias, printed on our status page."  # required
 """
 
 from __future__ import annotations
@@ -63,10 +63,16 @@ def audit_paths(*, paths: Sequence[Path], allowlist: Path | None = None) -> Audi
         for spot in scan_text(_read_text(path)):
             if spot.value in safe or allowed.permits(rule=spot.rule, value=spot.value, file=path):
                 continue
-            findings.append(AuditFinding(
-                file=path, line=spot.line, column=spot.column, rule=spot.rule,
-                masked=mask(spot.value), message=spot.message,
-            ))
+            findings.append(
+                AuditFinding(
+                    file=path,
+                    line=spot.line,
+                    column=spot.column,
+                    rule=spot.rule,
+                    masked=mask(spot.value),
+                    message=spot.message,
+                )
+            )
     return AuditReport(findings=tuple(findings), files_scanned=len(files))
 
 

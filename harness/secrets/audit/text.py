@@ -41,8 +41,7 @@ _LEADING = re.compile(r"(?P<indent>\s*)(?:(?P<item>-)\s+)?" + _VALUE + r"(?!\s*:
 # Only ASCII escapes are decoded: the secrets looked for are ASCII, and one escape stays one char.
 _PERCENT = re.compile(r"%([0-7][0-9A-Fa-f])")
 _JSON_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|([\"\\/bfnrt]))")
-_JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-                 "t": "\t"}
+_JSON_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _BASE64_RUN = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=-])")
 _BINARY_HEADER = re.compile(r"(?P<indent>\s*).*!!binary\s*[|>][+-]?\d*\s*")
 _BASE64_LINE = re.compile(r"(?P<indent>\s*)(?P<data>[A-Za-z0-9+/=]+)\s*")
@@ -123,7 +122,7 @@ class _FieldState:
             self.pair_name = None
         # Only a line ending in a colon can leave a key open: look at its end, not the whole line.
         tail = len(text.rstrip())
-        if text[tail - 1:tail] == ":" and (dangling := _DANGLING.search(text, max(0, tail - 256))):
+        if text[tail - 1 : tail] == ":" and (dangling := _DANGLING.search(text, max(0, tail - 256))):
             self.key, self.list_indent = dangling["name"], None
 
     def _continued(self, text: str) -> Iterator[tuple[str, str, int]]:
