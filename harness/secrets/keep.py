@@ -26,31 +26,20 @@ import re
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
+from harness.drift.shape import ENUM_FIELDS as DRIFT_ENUM_FIELDS
 from harness.secrets.patterns import EMAIL_RE, SUBDOMAIN_PLACEHOLDER, is_pagerduty_host
 
-# Fields whose values form a small vocabulary (the drift's enum-like fields, and a user's settings).
-ENUM_FIELDS = frozenset(
-    {
-        "aggregate_unit",
-        "alert_creation",
-        "assigned_via",
-        "event_action",
-        "on_call_handoff_notifications",
-        "role",
-        "severity",
-        "status",
-        "type",
-        "urgency",
-        "color",
-        "locale",
-        "time_zone",
-        "unit",
-        "incident_number",
-        "code",
-        "method",
-        "action",
-    }
-)
+# Fields whose values form a small vocabulary: drift's enum-like fields, and a user's settings.
+ENUM_FIELDS = DRIFT_ENUM_FIELDS | {
+    "color",
+    "locale",
+    "time_zone",
+    "unit",
+    "incident_number",
+    "code",
+    "method",
+    "action",
+}
 # PagerDuty's own wording of what happened, lower-cased: a sentence of these words and names the
 # vault replaced is PagerDuty's, not a person's.
 PAGERDUTY_WORDS = frozenset(
