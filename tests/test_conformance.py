@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import vcr
+from _vocabulary import SPEC_LOG_ENTRY_TYPES
 
 from harness import specs
 from harness.cassettes import load_cassette
@@ -223,29 +224,6 @@ def _integration() -> dict[str, Any]:
 def _strs(problems: list[Problem]) -> list[str]:
     return [str(problem) for problem in problems]
 
-
-SPEC_LOG_ENTRY_TYPES = [
-    f"{kind}_log_entry"
-    for kind in (
-        "acknowledge",
-        "annotate",
-        "assign",
-        "delegate",
-        "escalate",
-        "exhaust_escalation_path",
-        "notify",
-        "reach_ack_limit",
-        "reach_trigger_limit",
-        "repeat_escalation_path",
-        "resolve",
-        "snooze",
-        "trigger",
-        "unacknowledge",
-        "urgency_change",
-        "field_value_change",
-        "custom_field_value_change",
-    )
-]
 
 ProofCheck = Callable[[Spec, list[Departure]], list[str]]
 
